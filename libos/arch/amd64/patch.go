@@ -1,0 +1,245 @@
+package amd64
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"gophene/libos/kernel"
+	"gophene/libos/mm"
+	"gophene/libos/umem"
+	"gophene/pal"
+)
+
+// Call-site patching: after a "syscall" instruction has trapped once, its
+// site is rewritten to jump to a small stub that enters the host's system
+// call path directly (pal.Info.SyscallJump), so the next call from that site
+// costs no signal. Unlike zpoline we need no page at address 0: the stub is
+// placed within ±2 GiB of the site and reached with a 5-byte "jmp rel32".
+//
+// Two shapes of site are rewritten, and only these:
+//
+//	A: mov $nr,%eax; syscall      (b8 imm32 0f 05): the 5-byte mov becomes
+//	   the jmp; the syscall instruction itself stays, so code that jumps
+//	   straight to it still works (through the trap).
+//	B: syscall; <insn>            where <insn> is a 3-to-8-byte compare, test
+//	   or register move (Go's and glibc's "cmp $-4095,%rax" after the call):
+//	   the syscall and that instruction become the jmp; the stub runs the
+//	   instruction after the call returns.
+//
+// Shape A requires that the mov's immediate equals the number in RAX at the
+// trap, which rules out mistaking other bytes for a mov. The stubs write
+// RCX as the syscall instruction would (the return address) and never touch
+// the guest stack, so the red zone is safe. A rewrite is a single aligned
+// 8-byte store when other threads may be running that code; otherwise the
+// site stays on the trap path.
+
+// Patcher rewrites trapped system-call sites of one process.
+type Patcher struct {
+	p    *kernel.Process
+	jump []byte
+
+	mu     sync.Mutex
+	pages  []*stubPage
+	failed map[uintptr]bool
+	// Patched counts rewritten sites (for tests and statistics).
+	Patched atomic.Int64
+}
+
+type stubPage struct {
+	addr, used uintptr
+}
+
+const (
+	stubPageSize = 64 << 10
+	slotSize     = 32
+	reach        = 1<<31 - stubPageSize
+)
+
+// NewPatcher makes a patcher for p, or nil if the host has no direct path.
+func NewPatcher(p *kernel.Process) *Patcher {
+	return &Patcher{p: p, jump: p.Info.SyscallJump, failed: map[uintptr]bool{}}
+}
+
+// Patch rewrites the site of t's trapped system call if it can.
+func (pt *Patcher) Patch(t *kernel.Task) {
+	if len(pt.jump) == 0 {
+		return
+	}
+	site := uintptr(t.CPU.Rip) - 2
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if pt.failed[site] {
+		return
+	}
+	if !pt.patch(t, site, t.CPU.Rax, len(t.P.Tasks()) == 1) {
+		pt.failed[site] = true
+	}
+}
+
+func (pt *Patcher) patch(t *kernel.Task, site uintptr, nr uint64, alone bool) bool {
+	a, ok := pt.p.MM.Lookup(site)
+	if !ok || a.Prot&pal.ProtExec == 0 || a.Flags&(mm.Shared|mm.LibOS) != 0 || site+2 > a.End {
+		return false
+	}
+	var code [16]byte
+	if site-5 >= a.Start && umem.CopyIn(code[:7], site-5) == nil &&
+		code[0] == 0xb8 && code[5] == 0x0f && code[6] == 0x05 &&
+		uint64(binary.LittleEndian.Uint32(code[1:5])) == nr {
+		stub := make([]byte, 0, slotSize)
+		stub = append(stub, code[:5]...) // mov $nr,%eax
+		return pt.install(site-5, 5, stub, site+2, alone, a)
+	}
+	// Shape B: decode the instruction after the call.
+	n := min(uintptr(len(code)), a.End-site)
+	if umem.CopyIn(code[:n], site) != nil || code[0] != 0x0f || code[1] != 0x05 {
+		return false
+	}
+	inst, err := x86asm.Decode(code[2:n], 64)
+	if !alone || err != nil || inst.Len < 3 || inst.Len > 8 || !relocatable(inst) {
+		return false
+	}
+	cont := site + 2 + uintptr(inst.Len)
+	resume, ok := pt.installAfter(site, code[2:2+inst.Len], cont, a)
+	if ok {
+		// The call being served returns into bytes the jump now covers:
+		// finish it in the stub instead.
+		t.CPU.Rip = uint64(resume)
+	}
+	return ok
+}
+
+// relocatable reports whether an instruction can run unchanged at another
+// address: a compare, test or move without RIP-relative operands.
+func relocatable(inst x86asm.Inst) bool {
+	switch inst.Op {
+	case x86asm.CMP, x86asm.TEST, x86asm.MOV:
+	default:
+		return false
+	}
+	for _, arg := range inst.Args {
+		if m, ok := arg.(x86asm.Mem); ok && (m.Base == x86asm.RIP || m.Segment != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// install writes a stub "prefix; lea ret(%rip),%rcx; <jump>" and rewrites
+// [at, at+n) into a jmp to it.
+func (pt *Patcher) install(at, n uintptr, prefix []byte, ret uintptr, alone bool, a mm.Area) bool {
+	if !alone && (at%8)+5 > 8 {
+		return false
+	}
+	slot, ok := pt.slot(at)
+	if !ok {
+		return false
+	}
+	stub := append(prefix, 0x48, 0x8d, 0x0d, 0, 0, 0, 0) // lea rel32(%rip),%rcx
+	leaEnd := slot + uintptr(len(stub))
+	binary.LittleEndian.PutUint32(stub[len(stub)-4:], uint32(int32(int64(ret)-int64(leaEnd))))
+	stub = append(stub, pt.jump...)
+	if !pt.writeStub(slot, stub) {
+		return false
+	}
+	pt.p.Log.Debugf("patch: site %#x -> stub %#x: % x", at, slot, stub)
+	return pt.writeJump(at, slot, a)
+}
+
+// installAfter handles shape B: the stub enters the host with RCX pointing
+// at a copy of the following instruction, then jumps back to cont. It
+// returns where that copy is. Shape B is only used while the process has
+// one thread: a call blocked in another thread would return into the
+// rewritten bytes.
+func (pt *Patcher) installAfter(site uintptr, insn []byte, cont uintptr, a mm.Area) (uintptr, bool) {
+	slot, ok := pt.slot(site)
+	if !ok {
+		return 0, false
+	}
+	stub := []byte{0x48, 0x8d, 0x0d, 0, 0, 0, 0} // lea after-jump(%rip),%rcx
+	binary.LittleEndian.PutUint32(stub[3:], uint32(len(pt.jump)))
+	stub = append(stub, pt.jump...)
+	stub = append(stub, insn...)
+	stub = append(stub, 0xe9, 0, 0, 0, 0) // jmp cont
+	end := slot + uintptr(len(stub))
+	binary.LittleEndian.PutUint32(stub[len(stub)-4:], uint32(int32(int64(cont)-int64(end))))
+	if len(stub) > slotSize || !pt.writeStub(slot, stub) {
+		return 0, false
+	}
+	return slot + 7 + uintptr(len(pt.jump)), pt.writeJump(site, slot, a)
+}
+
+// slot finds room for one stub within reach of site.
+func (pt *Patcher) slot(site uintptr) (uintptr, bool) {
+	near := func(addr uintptr) bool {
+		d := int64(addr) - int64(site)
+		return d > -reach && d < reach
+	}
+	for _, pg := range pt.pages {
+		if pg.used+slotSize <= stubPageSize && near(pg.addr) {
+			s := pg.addr + pg.used
+			pg.used += slotSize
+			return s, true
+		}
+	}
+	addr, err := pt.p.MM.FindFreeNear(site, stubPageSize)
+	if err != nil || !near(addr) {
+		return 0, false
+	}
+	if _, err := pt.p.MM.Map(mm.MapRequest{Addr: addr, Length: stubPageSize, Prot: pal.ProtRead | pal.ProtExec,
+		Fixed: true, Flags: mm.LibOS, Name: "[gophene stubs]"}); err != nil {
+		return 0, false
+	}
+	pt.pages = append(pt.pages, &stubPage{addr: addr, used: slotSize})
+	return addr, true
+}
+
+// writeStub copies a stub into its (read-only) slot.
+func (pt *Patcher) writeStub(slot uintptr, stub []byte) bool {
+	host := pt.p.Host
+	pg := slot &^ (mm.PageSize - 1)
+	if host.MemoryProtect(pg, mm.PageSize, pal.ProtRead|pal.ProtWrite|pal.ProtExec) != nil {
+		return false
+	}
+	copy(umem.Bytes(slot, uintptr(len(stub))), stub)
+	host.MemoryProtect(pg, mm.PageSize, pal.ProtRead|pal.ProtExec)
+	return true
+}
+
+// writeJump rewrites 5 bytes at site into "jmp slot", with one aligned
+// 8-byte store when the bytes share a word, so a thread executing the site
+// sees either the old code or the new.
+func (pt *Patcher) writeJump(site, slot uintptr, a mm.Area) bool {
+	rel := int64(slot) - int64(site+5)
+	if rel < -1<<31 || rel >= 1<<31 || site < a.Start || site+5 > a.End {
+		return false
+	}
+	host := pt.p.Host
+	first := site &^ (mm.PageSize - 1)
+	last := (site + 4) &^ (mm.PageSize - 1)
+	size := last + mm.PageSize - first
+	if a.Prot&pal.ProtWrite == 0 {
+		if host.MemoryProtect(first, size, a.Prot|pal.ProtWrite) != nil {
+			return false
+		}
+		defer host.MemoryProtect(first, size, a.Prot)
+	}
+	var jmp [5]byte
+	jmp[0] = 0xe9
+	binary.LittleEndian.PutUint32(jmp[1:], uint32(int32(rel)))
+	if word := site &^ 7; site+5 <= word+8 {
+		p := (*uint64)(unsafe.Pointer(&umem.Bytes(word, 8)[0]))
+		old := atomic.LoadUint64(p)
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], old)
+		copy(b[site-word:], jmp[:])
+		atomic.StoreUint64(p, binary.LittleEndian.Uint64(b[:]))
+	} else {
+		copy(umem.Bytes(site, 5), jmp[:])
+	}
+	pt.Patched.Add(1)
+	return true
+}

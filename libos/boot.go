@@ -1,0 +1,222 @@
+// Package libos is the Linux personality of Gophene. Boot turns a checked
+// manifest into a running guest process on a PAL host: it builds the mount
+// table, the standard streams, the credentials and limits, loads the program
+// and runs its first thread until the process exits.
+//
+// Subpackages: kernel (processes, tasks, dispatch), sys (handlers), mm
+// (address space), vfs (files and mounts), procfs, loader (ELF),
+// manifest, arch/amd64 (the system-call table and call-site patching).
+package libos
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/arch/amd64"
+	"gophene/libos/kernel"
+	"gophene/libos/loader"
+	"gophene/libos/manifest"
+	"gophene/libos/procfs"
+	"gophene/libos/vfs"
+	"gophene/pal"
+)
+
+// Options are what the command line adds to a manifest.
+type Options struct {
+	Args    []string // the command line's arguments for the program
+	HostEnv []string // the host environment, for passthrough
+	// NoPatch keeps every system call on the trap path (for measuring it).
+	NoPatch bool
+}
+
+// Run boots the manifest's program and returns its wait status (exit code
+// << 8, or the number of the signal that killed it).
+func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
+	level, ok := kernel.LogLevels[cfg.LogLevel]
+	if !ok {
+		level = kernel.LogError
+	}
+	log := kernel.NewLogger(host, level)
+	p := kernel.NewProcess(host, amd64.Table(), log)
+	if !opt.NoPatch {
+		p.Patch = amd64.NewPatcher(p).Patch
+	}
+	p.Hostname = cfg.Hostname
+	if p.Hostname == "" {
+		p.Hostname = host.Info().Hostname
+	}
+	p.SetCreds(kernel.Creds{Uid: cfg.Uid, Euid: cfg.Uid, Suid: cfg.Uid, Fsuid: cfg.Uid,
+		Gid: cfg.Gid, Egid: cfg.Gid, Sgid: cfg.Gid, Fsgid: cfg.Gid})
+	p.SetRlimit(unix.RLIMIT_STACK, kernel.Rlimit{Cur: cfg.StackSize, Max: kernel.RlimInfinity})
+	p.SetRlimit(unix.RLIMIT_NOFILE, kernel.Rlimit{Cur: uint64(cfg.FDsLimit), Max: 1 << 20})
+
+	if err := mountAll(p, cfg); err != nil {
+		return 0, err
+	}
+	if err := openStdio(p); err != nil {
+		return 0, err
+	}
+	if cfg.StartDir != "" {
+		loc, err := p.NS.Resolve("/", cfg.StartDir, true)
+		if err != nil {
+			return 0, fmt.Errorf("fs.start_dir %q: %w", cfg.StartDir, err)
+		}
+		p.SetCwd(loc.Path)
+	}
+
+	argv := cfg.Argv
+	if cfg.UseCmdlineArgv || argv == nil {
+		argv = append([]string{cfg.Entrypoint}, opt.Args...)
+		if !cfg.UseCmdlineArgv && len(opt.Args) > 0 {
+			return 0, fmt.Errorf("command-line arguments need loader.insecure__use_cmdline_argv = true (or loader.argv)")
+		}
+	}
+	envp := environment(cfg, opt.HostEnv)
+
+	img, err := loader.Load(LoaderEnv(p, cfg.DisableASLR, cfg.BrkMaxSize), cfg.Entrypoint, argv, envp)
+	if err != nil {
+		return 0, fmt.Errorf("cannot run %s: %w", cfg.Entrypoint, err)
+	}
+	p.Exe, p.Argv, p.Envv, p.Auxv = img.Exe, img.Argv, envp, img.Auxv
+
+	if _, err := p.StartTask(func(t *kernel.Task) {
+		t.Name = comm(img.Exe)
+		cpu := t.CPU
+		cpu.Rip = uint64(img.Entry)
+		cpu.Rsp = uint64(img.SP)
+		cpu.Rflags = 0x202
+	}); err != nil {
+		return 0, err
+	}
+	return p.Wait(), nil
+}
+
+// comm is the task name Linux derives from an executable path.
+func comm(exe string) string {
+	c := path.Base(exe)
+	if len(c) > 15 {
+		c = c[:15]
+	}
+	return c
+}
+
+// LoaderEnv is what the ELF loader needs from process p.
+func LoaderEnv(p *kernel.Process, noASLR bool, brkMax uint64) *loader.Env {
+	c := p.Creds()
+	return &loader.Env{
+		MM:   p.MM,
+		Info: p.Info,
+		Open: func(name string) (*vfs.File, error) { return OpenExec(p, name) },
+		Random: func(b []byte) {
+			p.Host.RandomRead(b)
+		},
+		Randomize: !noASLR,
+		StackSize: uintptr(p.Rlimit(unix.RLIMIT_STACK).Cur),
+		BrkMax:    uintptr(brkMax),
+		Uid:       c.Uid, Euid: c.Euid, Gid: c.Gid, Egid: c.Egid,
+	}
+}
+
+// OpenExec opens a program for execution: a regular file that the process
+// may execute.
+func OpenExec(p *kernel.Process, name string) (*vfs.File, error) {
+	f, err := p.NS.Open(p.Cwd(), name, unix.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	var st pal.Stat
+	if err := f.Impl.Stat(&st); err != nil {
+		f.DecRef()
+		return nil, vfs.Errno(err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Mode&0o111 == 0 {
+		f.DecRef()
+		return nil, unix.EACCES
+	}
+	return f, nil
+}
+
+// environment builds the guest's environment from the manifest.
+func environment(cfg *manifest.Config, hostEnv []string) []string {
+	vars := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := vars[k]; !ok {
+			order = append(order, k)
+		}
+		vars[k] = v
+	}
+	host := map[string]string{}
+	for _, kv := range hostEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		host[k] = v
+		if cfg.UseHostEnv {
+			set(k, v)
+		}
+	}
+	for _, e := range cfg.Env {
+		if e.Passthrough {
+			if v, ok := host[e.Name]; ok {
+				set(e.Name, v)
+			}
+			continue
+		}
+		set(e.Name, e.Value)
+	}
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		out = append(out, k+"="+vars[k])
+	}
+	return out
+}
+
+// mountAll builds the mount table: the root, the manifest's mounts, then
+// /proc and /dev unless the manifest mounts something there.
+func mountAll(p *kernel.Process, cfg *manifest.Config) error {
+	host := p.Host
+	root, err := vfs.NewHostFS(host, cfg.Root.HostPath)
+	if err != nil {
+		return fmt.Errorf("fs.root %q: %w", cfg.Root.URI, err)
+	}
+	p.NS.Add(&vfs.Mount{Path: "/", FS: root, Type: "chroot", Source: cfg.Root.URI})
+	taken := map[string]bool{}
+	for i, m := range cfg.Mounts {
+		taken[m.Path] = true
+		switch m.Type {
+		case "chroot":
+			fs, err := vfs.NewHostFS(host, m.HostPath)
+			if err != nil {
+				return fmt.Errorf("fs.mounts[%d] (%s): %q: %w", i, m.Path, m.URI, err)
+			}
+			p.NS.Add(&vfs.Mount{Path: m.Path, FS: fs, Type: "chroot", Source: m.URI})
+		default:
+			return fmt.Errorf("fs.mounts[%d] (%s): mount type %q is not supported yet", i, m.Path, m.Type)
+		}
+	}
+	if !taken["/proc"] {
+		p.NS.Add(&vfs.Mount{Path: "/proc", FS: procfs.New(p), Type: "proc", Source: "proc", CoverAttrs: true})
+	}
+	if !taken["/dev"] {
+		p.NS.Add(&vfs.Mount{Path: "/dev", FS: vfs.NewDevFS(host, p.StartTime), Type: "devtmpfs", Source: "udev", CoverAttrs: true})
+	}
+	return nil
+}
+
+// openStdio installs fds 0, 1 and 2 on the host's standard streams.
+func openStdio(p *kernel.Process) error {
+	hs := p.Host.StdHandles()
+	modes := [3]int{unix.O_RDONLY, unix.O_WRONLY, unix.O_WRONLY}
+	for i, h := range hs {
+		if h == pal.NoHandle {
+			continue
+		}
+		f := vfs.NewFile(vfs.NewHostFile(p.Host, h), modes[i]|unix.O_RDWR&0, fmt.Sprintf("/dev/fd/%d", i), nil)
+		if err := p.FDs.InstallAt(i, f, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}

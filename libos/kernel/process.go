@@ -1,0 +1,233 @@
+// Package kernel holds the LibOS's process and thread model: the guest
+// process (address space, mounts, fd table, credentials, limits), its tasks
+// (one per guest thread, each a locked goroutine supplied by the PAL), the
+// run loop that enters the guest, and system-call dispatch through the table
+// that libos/arch/amd64 provides. Handlers live in libos/sys.
+//
+// It reaches the host only through pal.Host.
+package kernel
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/mm"
+	"gophene/libos/vfs"
+	"gophene/pal"
+)
+
+// Creds are a process's user and group identities.
+type Creds struct {
+	Uid, Euid, Suid, Fsuid int
+	Gid, Egid, Sgid, Fsgid int
+	Groups                 []int
+}
+
+// Rlimit is one resource limit.
+type Rlimit struct{ Cur, Max uint64 }
+
+// RlimitCount is the number of resource limits (RLIM_NLIMITS).
+const RlimitCount = 16
+
+// RlimInfinity is RLIM_INFINITY.
+const RlimInfinity = ^uint64(0)
+
+// Process is a guest process: everything its threads share.
+type Process struct {
+	Host  pal.Host
+	Info  *pal.Info
+	Log   *Logger
+	Table Table
+	MM    *mm.MM
+	NS    *vfs.Namespace
+	FDs   *FDTable
+
+	// Patch, when set, rewrites the trapped system-call instruction of a
+	// task so that later calls from that site do not trap.
+	Patch func(t *Task)
+
+	Pid, Ppid, Pgid, Sid int
+
+	mu      sync.Mutex
+	cwd     string
+	umask   uint32
+	creds   Creds
+	rlimits [RlimitCount]Rlimit
+
+	// Exe is the guest path of the running executable; Argv and Envv its
+	// arguments and environment (for /proc/self).
+	Exe        string
+	Argv, Envv []string
+	Auxv       []uint64
+	StartTime  pal.Timespec
+	Hostname   string
+	BootID     [16]byte
+
+	// Process attributes set through prctl and personality.
+	PdeathSig   int
+	Dumpable    int
+	NoNewPrivs  bool
+	Subreaper   bool
+	Personality uint32
+	Nice        int
+
+	sigMu   sync.Mutex
+	actions [65]SigAction
+
+	tasksMu sync.Mutex
+	tasks   map[int]*Task
+	nextTid int
+
+	exitOnce sync.Once
+	exited   chan struct{}
+	status   atomic.Int32 // wait status, valid once exited is closed
+	warned   [512]atomic.Bool
+}
+
+// NewProcess makes an empty process with pid 1.
+func NewProcess(host pal.Host, table Table, log *Logger) *Process {
+	p := &Process{
+		Host: host, Info: host.Info(), Log: log, Table: table,
+		MM: mm.New(host), NS: &vfs.Namespace{}, FDs: NewFDTable(),
+		Pid: 1, Ppid: 0, Pgid: 1, Sid: 1,
+		cwd: "/", umask: 0o022, Dumpable: 1,
+		tasks: map[int]*Task{}, nextTid: 1,
+		exited: make(chan struct{}),
+	}
+	host.ClockGet(unix.CLOCK_REALTIME, &p.StartTime)
+	host.RandomRead(p.BootID[:])
+	for i := range p.rlimits {
+		p.rlimits[i] = Rlimit{RlimInfinity, RlimInfinity}
+	}
+	p.rlimits[unix.RLIMIT_STACK] = Rlimit{8 << 20, RlimInfinity}
+	p.rlimits[unix.RLIMIT_NOFILE] = Rlimit{1024, 1 << 20}
+	p.rlimits[unix.RLIMIT_CORE] = Rlimit{0, RlimInfinity}
+	p.rlimits[unix.RLIMIT_NPROC] = Rlimit{63704, 63704}
+	p.rlimits[unix.RLIMIT_SIGPENDING] = Rlimit{63704, 63704}
+	p.rlimits[unix.RLIMIT_MSGQUEUE] = Rlimit{819200, 819200}
+	p.rlimits[unix.RLIMIT_MEMLOCK] = Rlimit{8 << 20, 8 << 20}
+	p.rlimits[unix.RLIMIT_RTPRIO] = Rlimit{0, 0}
+	p.rlimits[unix.RLIMIT_NICE] = Rlimit{0, 0}
+	return p
+}
+
+// Cwd is the current directory (an absolute, resolved guest path).
+func (p *Process) Cwd() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cwd
+}
+
+// SetCwd changes the current directory.
+func (p *Process) SetCwd(dir string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cwd = dir
+}
+
+// Umask returns the file-creation mask.
+func (p *Process) Umask() uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.umask
+}
+
+// SetUmask sets the mask and returns the old one.
+func (p *Process) SetUmask(m uint32) uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.umask
+	p.umask = m & 0o777
+	return old
+}
+
+// Creds returns a copy of the credentials.
+func (p *Process) Creds() Creds {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.creds
+	c.Groups = append([]int(nil), c.Groups...)
+	return c
+}
+
+// SetCreds replaces the credentials.
+func (p *Process) SetCreds(c Creds) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.creds = c
+}
+
+// Rlimit returns resource limit r.
+func (p *Process) Rlimit(r int) Rlimit {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rlimits[r]
+}
+
+// SetRlimit sets resource limit r.
+func (p *Process) SetRlimit(r int, l Rlimit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rlimits[r] = l
+	if r == unix.RLIMIT_NOFILE {
+		p.FDs.SetMax(int(min(l.Cur, 1<<20)))
+	}
+}
+
+// Exit ends the whole process with a wait status (exit code << 8, or the
+// signal number). The first call wins.
+func (p *Process) Exit(status int) {
+	p.exitOnce.Do(func() {
+		p.status.Store(int32(status))
+		close(p.exited)
+	})
+}
+
+// Wait blocks until the process has exited and returns its wait status.
+func (p *Process) Wait() int {
+	<-p.exited
+	return int(p.status.Load())
+}
+
+// Exited is closed when the process has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Tasks returns the live tasks.
+func (p *Process) Tasks() []*Task {
+	p.tasksMu.Lock()
+	defer p.tasksMu.Unlock()
+	ts := make([]*Task, 0, len(p.tasks))
+	for _, t := range p.tasks {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// warnOnce logs that system call nr is unsupported, once per number.
+func (p *Process) warnOnce(nr uint64, name string) {
+	if nr < uint64(len(p.warned)) && p.warned[nr].Swap(true) {
+		return
+	}
+	p.Log.Warnf("unsupported system call %s (%d)", name, nr)
+}
+
+// SigAction is a signal's disposition (struct sigaction).
+type SigAction struct {
+	Handler, Flags, Restorer, Mask uint64
+}
+
+// SigAction returns signal sig's disposition.
+func (p *Process) SigAction(sig int) SigAction {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	return p.actions[sig]
+}
+
+// SetSigAction changes signal sig's disposition.
+func (p *Process) SetSigAction(sig int, a SigAction) {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	p.actions[sig] = a
+}

@@ -1,0 +1,407 @@
+// Package procfs builds the guest's /proc from the LibOS's own state: the
+// process (pid, credentials, cwd, fds, memory map, mounts) and what the PAL
+// reports of the machine. Nothing in it reads the host's /proc.
+package procfs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+	"gophene/libos/mm"
+	"gophene/libos/vfs"
+	"gophene/pal"
+)
+
+// procMagic is PROC_SUPER_MAGIC.
+const procMagic = 0x9fa0
+
+// New builds /proc for process p.
+func New(p *kernel.Process) *vfs.PseudoFS {
+	fs := &vfs.PseudoFS{Dev: unix.Mkdev(0, 21), Magic: procMagic, Time: p.StartTime}
+	pid := strconv.Itoa(p.Pid)
+	text := func(f func() string) *vfs.Node {
+		return vfs.RegularFile(func() ([]byte, error) { return []byte(f()), nil })
+	}
+	link := func(f func() string) *vfs.Node {
+		return vfs.Symlink(func() (string, error) { return f(), nil })
+	}
+	info := p.Info
+	root := vfs.Dir(map[string]*vfs.Node{
+		"self":        link(func() string { return pid }),
+		"thread-self": link(func() string { return pid + "/task/" + pid }),
+		"cpuinfo":     text(func() string { return cpuinfo(info) }),
+		"meminfo":     text(func() string { return meminfo(info) }),
+		"stat":        text(func() string { return stat(p) }),
+		"uptime":      text(func() string { return uptime(p) }),
+		"version": text(func() string {
+			return fmt.Sprintf("Linux version %s (gophene) %s\n", info.KernelRelease, info.KernelVersion)
+		}),
+		"loadavg":     text(func() string { return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(p.Tasks()), p.Pid) }),
+		"filesystems": text(func() string { return "nodev\tproc\nnodev\tdevtmpfs\nnodev\ttmpfs\n\text4\n" }),
+		"mounts":      link(func() string { return "self/mounts" }),
+		"sys": vfs.Dir(map[string]*vfs.Node{
+			"kernel": vfs.Dir(map[string]*vfs.Node{
+				"osrelease":    text(func() string { return info.KernelRelease + "\n" }),
+				"ostype":       text(func() string { return "Linux\n" }),
+				"version":      text(func() string { return info.KernelVersion + "\n" }),
+				"hostname":     text(func() string { return p.Hostname + "\n" }),
+				"domainname":   text(func() string { return "(none)\n" }),
+				"pid_max":      text(func() string { return "4194304\n" }),
+				"threads-max":  text(func() string { return "127409\n" }),
+				"ngroups_max":  text(func() string { return "65536\n" }),
+				"cap_last_cap": text(func() string { return "40\n" }),
+				"overflowuid":  text(func() string { return "65534\n" }),
+				"overflowgid":  text(func() string { return "65534\n" }),
+				"random": vfs.Dir(map[string]*vfs.Node{
+					"boot_id": text(func() string { return uuid(p, "boot") }),
+					"uuid":    text(func() string { return uuid(p, "") }),
+				}),
+			}),
+			"vm": vfs.Dir(map[string]*vfs.Node{
+				"overcommit_memory": text(func() string { return "0\n" }),
+				"max_map_count":     text(func() string { return "65530\n" }),
+				"mmap_min_addr":     text(func() string { return "65536\n" }),
+			}),
+			"fs": vfs.Dir(map[string]*vfs.Node{
+				"file-max": text(func() string { return "9223372036854775807\n" }),
+				"nr_open":  text(func() string { return "1048576\n" }),
+			}),
+		}),
+	})
+	root.Children[pid] = processDir(p)
+	fs.Root = root
+	return fs
+}
+
+// processDir is /proc/<pid>.
+func processDir(p *kernel.Process) *vfs.Node {
+	text := func(f func() string) *vfs.Node {
+		return vfs.RegularFile(func() ([]byte, error) { return []byte(f()), nil })
+	}
+	bin := func(f func() []byte) *vfs.Node {
+		return vfs.RegularFile(func() ([]byte, error) { return f(), nil })
+	}
+	link := func(f func() string) *vfs.Node {
+		return vfs.Symlink(func() (string, error) { return f(), nil })
+	}
+	d := vfs.Dir(map[string]*vfs.Node{
+		"exe":     link(func() string { return p.Exe }),
+		"cwd":     link(p.Cwd),
+		"root":    link(func() string { return "/" }),
+		"cmdline": bin(func() []byte { return nulJoin(p.Argv) }),
+		"environ": bin(func() []byte { return nulJoin(p.Envv) }),
+		"auxv": bin(func() []byte {
+			b := make([]byte, 8*len(p.Auxv))
+			for i, v := range p.Auxv {
+				binary.LittleEndian.PutUint64(b[8*i:], v)
+			}
+			return b
+		}),
+		"comm":          text(func() string { return mainTask(p).Name + "\n" }),
+		"maps":          text(func() string { return maps(p) }),
+		"stat":          text(func() string { return pidStat(p, mainTask(p)) }),
+		"statm":         text(func() string { return statm(p) }),
+		"status":        text(func() string { return status(p, mainTask(p)) }),
+		"mounts":        text(func() string { return mounts(p) }),
+		"mountinfo":     text(func() string { return mountinfo(p) }),
+		"limits":        text(func() string { return limits(p) }),
+		"oom_score_adj": text(func() string { return "0\n" }),
+		"oom_score":     text(func() string { return "0\n" }),
+		"loginuid":      text(func() string { return "4294967295\n" }),
+		"cgroup":        text(func() string { return "0::/\n" }),
+	})
+	d.Children["fd"] = fdDir(p, true)
+	d.Children["fdinfo"] = fdDir(p, false)
+	d.Children["task"] = &vfs.Node{Mode: unix.S_IFDIR | 0o555,
+		List: func() []string {
+			var names []string
+			for _, t := range p.Tasks() {
+				names = append(names, strconv.Itoa(t.Tid))
+			}
+			sort.Slice(names, func(i, j int) bool { return len(names[i]) < len(names[j]) || names[i] < names[j] })
+			return names
+		},
+		Lookup: func(name string) *vfs.Node {
+			for _, t := range p.Tasks() {
+				if strconv.Itoa(t.Tid) == name {
+					t := t
+					return vfs.Dir(map[string]*vfs.Node{
+						"comm":   text(func() string { return t.Name + "\n" }),
+						"stat":   text(func() string { return pidStat(p, t) }),
+						"status": text(func() string { return status(p, t) }),
+					})
+				}
+			}
+			return nil
+		}}
+	return d
+}
+
+// fdDir is /proc/<pid>/fd (links) or fdinfo (files).
+func fdDir(p *kernel.Process, links bool) *vfs.Node {
+	mode := uint32(unix.S_IFDIR | 0o500)
+	return &vfs.Node{Mode: mode,
+		List: func() []string {
+			var names []string
+			p.FDs.Each(func(fd int, _ *vfs.File) { names = append(names, strconv.Itoa(fd)) })
+			return names
+		},
+		Lookup: func(name string) *vfs.Node {
+			fd, err := strconv.Atoi(name)
+			if err != nil {
+				return nil
+			}
+			f, err := p.FDs.Get(fd)
+			if err != nil {
+				return nil
+			}
+			defer f.DecRef()
+			target := f.Path
+			if links {
+				n := vfs.Symlink(func() (string, error) { return target, nil })
+				n.Mode = unix.S_IFLNK | 0o700
+				return n
+			}
+			flags := f.Flags()
+			return vfs.RegularFile(func() ([]byte, error) {
+				return []byte(fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", flags)), nil
+			})
+		}}
+}
+
+func mainTask(p *kernel.Process) *kernel.Task {
+	ts := p.Tasks()
+	if len(ts) == 0 {
+		return &kernel.Task{P: p, Tid: p.Pid}
+	}
+	best := ts[0]
+	for _, t := range ts {
+		if t.Tid < best.Tid {
+			best = t
+		}
+	}
+	return best
+}
+
+func nulJoin(ss []string) []byte {
+	var b bytes.Buffer
+	for _, s := range ss {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	return b.Bytes()
+}
+
+// maps renders /proc/<pid>/maps in Linux's format.
+func maps(p *kernel.Process) string {
+	var b strings.Builder
+	start, end := p.MM.BrkRange()
+	for _, a := range p.MM.Areas() {
+		if a.Flags&mm.LibOS != 0 {
+			continue
+		}
+		perm := []byte("---p")
+		if a.Prot&pal.ProtRead != 0 {
+			perm[0] = 'r'
+		}
+		if a.Prot&pal.ProtWrite != 0 {
+			perm[1] = 'w'
+		}
+		if a.Prot&pal.ProtExec != 0 {
+			perm[2] = 'x'
+		}
+		if a.Flags&mm.Shared != 0 {
+			perm[3] = 's'
+		}
+		var dev, ino uint64
+		name := a.Name
+		var off int64
+		if a.Backing != nil {
+			dev, ino = a.Backing.MapIdentity()
+			name = a.Backing.MapName()
+			off = a.Offset
+		} else if a.Flags&mm.Heap != 0 && a.Start >= start && a.Start < mm.PageAlign(end)+mm.PageSize {
+			name = "[heap]"
+		}
+		line := fmt.Sprintf("%08x-%08x %s %08x %02x:%02x %d", a.Start, a.End, perm, off,
+			unix.Major(dev), unix.Minor(dev), ino)
+		if name != "" {
+			line += strings.Repeat(" ", max(1, 73-len(line))) + name
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+func rss(p *kernel.Process) (size uintptr) {
+	for _, a := range p.MM.Areas() {
+		if a.Flags&mm.LibOS == 0 {
+			size += a.End - a.Start
+		}
+	}
+	return size
+}
+
+func statm(p *kernel.Process) string {
+	pages := rss(p) / mm.PageSize
+	return fmt.Sprintf("%d %d 0 0 0 %d 0\n", pages, pages, pages)
+}
+
+// pidStat renders /proc/<pid>/stat.
+func pidStat(p *kernel.Process, t *kernel.Task) string {
+	var start pal.Timespec
+	start = p.StartTime
+	ticks := (start.Sec - p.Info.BootTime.Sec) * 100
+	vsize := rss(p)
+	_, stack := p.MM.BrkRange()
+	f := []any{t.Tid, "(" + t.Name + ")", "R", p.Ppid, p.Pgid, p.Sid, 0, -1, 4194304,
+		0, 0, 0, 0, 0, 0, 0, 0, 20, 0, len(p.Tasks()), 0, ticks, vsize, vsize / mm.PageSize,
+		uint64(kernel.RlimInfinity), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0,
+		0, stack, 0, 0, 0, 0, 0}
+	parts := make([]string, len(f))
+	for i, v := range f {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, " ") + "\n"
+}
+
+// status renders /proc/<pid>/status.
+func status(p *kernel.Process, t *kernel.Task) string {
+	c := p.Creds()
+	groups := make([]string, len(c.Groups))
+	for i, g := range c.Groups {
+		groups[i] = strconv.Itoa(g)
+	}
+	kb := rss(p) / 1024
+	var b strings.Builder
+	fmt.Fprintf(&b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		t.Name, p.Umask(), p.Pid, t.Tid, p.Ppid)
+	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\n",
+		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, strings.Join(groups, " "))
+	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n", kb, kb, kb, len(p.Tasks()))
+	fmt.Fprintf(&b, "SigQ:\t0/63704\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t%016x\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n", t.SigMask)
+	b.WriteString("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n")
+	fmt.Fprintf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\nCpus_allowed_list:\t0-%d\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+		boolInt(p.NoNewPrivs), p.Info.CPUCount-1)
+	return b.String()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func mounts(p *kernel.Process) string {
+	var b strings.Builder
+	for _, m := range p.NS.Mounts() {
+		opts := "rw"
+		if m.ReadOnly {
+			opts = "ro"
+		}
+		fmt.Fprintf(&b, "%s %s %s %s,relatime 0 0\n", m.Source, m.Path, m.Type, opts)
+	}
+	return b.String()
+}
+
+func mountinfo(p *kernel.Process) string {
+	var b strings.Builder
+	for i, m := range p.NS.Mounts() {
+		parent := 1
+		if i == 0 {
+			parent = 0
+		}
+		opts := "rw"
+		if m.ReadOnly {
+			opts = "ro"
+		}
+		fmt.Fprintf(&b, "%d %d 0:%d / %s %s,relatime - %s %s %s\n", i+1, parent, i+1, m.Path, opts, m.Type, m.Source, opts)
+	}
+	return b.String()
+}
+
+func limits(p *kernel.Process) string {
+	names := []struct {
+		name, unit string
+		r          int
+	}{
+		{"Max cpu time", "seconds", unix.RLIMIT_CPU}, {"Max file size", "bytes", unix.RLIMIT_FSIZE},
+		{"Max data size", "bytes", unix.RLIMIT_DATA}, {"Max stack size", "bytes", unix.RLIMIT_STACK},
+		{"Max core file size", "bytes", unix.RLIMIT_CORE}, {"Max resident set", "bytes", unix.RLIMIT_RSS},
+		{"Max processes", "processes", unix.RLIMIT_NPROC}, {"Max open files", "files", unix.RLIMIT_NOFILE},
+		{"Max locked memory", "bytes", unix.RLIMIT_MEMLOCK}, {"Max address space", "bytes", unix.RLIMIT_AS},
+		{"Max file locks", "locks", unix.RLIMIT_LOCKS}, {"Max pending signals", "signals", unix.RLIMIT_SIGPENDING},
+		{"Max msgqueue size", "bytes", unix.RLIMIT_MSGQUEUE}, {"Max nice priority", "", unix.RLIMIT_NICE},
+		{"Max realtime priority", "", unix.RLIMIT_RTPRIO}, {"Max realtime timeout", "us", 15},
+	}
+	val := func(v uint64) string {
+		if v == kernel.RlimInfinity {
+			return "unlimited"
+		}
+		return strconv.FormatUint(v, 10)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units")
+	for _, n := range names {
+		l := p.Rlimit(n.r)
+		fmt.Fprintf(&b, "%-25s %-20s %-20s %-10s\n", n.name, val(l.Cur), val(l.Max), n.unit)
+	}
+	return b.String()
+}
+
+func cpuinfo(info *pal.Info) string {
+	if info.CPUInfo != "" {
+		return info.CPUInfo
+	}
+	var b strings.Builder
+	for i := 0; i < info.CPUCount; i++ {
+		fmt.Fprintf(&b, "processor\t: %d\nvendor_id\t: unknown\nmodel name\t: %s\n\n", i, info.CPUModel)
+	}
+	return b.String()
+}
+
+func meminfo(info *pal.Info) string {
+	kb := func(v uint64) uint64 { return v / 1024 }
+	return fmt.Sprintf("MemTotal:       %8d kB\nMemFree:        %8d kB\nMemAvailable:   %8d kB\nBuffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
+		kb(info.MemTotal), kb(info.MemFree), kb(info.MemFree))
+}
+
+func stat(p *kernel.Process) string {
+	var b strings.Builder
+	b.WriteString("cpu  0 0 0 0 0 0 0 0 0 0\n")
+	for i := 0; i < p.Info.CPUCount; i++ {
+		fmt.Fprintf(&b, "cpu%d 0 0 0 0 0 0 0 0 0 0\n", i)
+	}
+	fmt.Fprintf(&b, "intr 0\nctxt 0\nbtime %d\nprocesses %d\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n",
+		p.Info.BootTime.Sec, p.Pid)
+	return b.String()
+}
+
+func uptime(p *kernel.Process) string {
+	var now pal.Timespec
+	p.Host.ClockGet(unix.CLOCK_REALTIME, &now)
+	up := float64(now.Nano()-p.Info.BootTime.Nano()) / 1e9
+	return fmt.Sprintf("%.2f %.2f\n", up, up*float64(p.Info.CPUCount))
+}
+
+// uuid makes a random version-4 UUID (boot_id is fixed for the process,
+// uuid new at every read, as on Linux).
+func uuid(p *kernel.Process, kind string) string {
+	var b [16]byte
+	if kind == "boot" {
+		b = p.BootID
+	} else {
+		p.Host.RandomRead(b[:])
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x\n", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,524 @@
+package sys
+
+// Implementation of access, faccessat, faccessat2, chmod, fchmod, fchmodat,
+// fchmodat2, chown, fchown, lchown, fchownat, utime, utimes, futimesat,
+// utimensat, truncate, ftruncate, fallocate, fadvise64, fsync, fdatasync,
+// sync, syncfs, sync_file_range and the extended-attribute calls.
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+	"gophene/libos/vfs"
+	"gophene/pal"
+)
+
+// permitted applies Unix permission bits (want: 4 read, 2 write, 1
+// execute/search) for the process's file-system identity.
+func permitted(t *kernel.Task, st *pal.Stat, want uint32) bool {
+	c := t.P.Creds()
+	return permittedFor(st, want, c.Fsuid, c.Fsgid, c.Groups)
+}
+
+func permittedFor(st *pal.Stat, want uint32, uid, gid int, groups []int) bool {
+	if uid == 0 {
+		// Root may do anything but execute a file with no execute bit.
+		return want&1 == 0 || vfs.IsDir(st.Mode) || st.Mode&0o111 != 0
+	}
+	mode := st.Mode
+	switch {
+	case int(st.Uid) == uid:
+		mode >>= 6
+	case int(st.Gid) == gid || inGroups(int(st.Gid), groups):
+		mode >>= 3
+	}
+	return mode&want == want
+}
+
+func inGroups(g int, groups []int) bool {
+	for _, x := range groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+func doFaccessat(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) error {
+	if mode&^7 != 0 || flags&^(unix.AT_EACCESS|unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+		return unix.EINVAL
+	}
+	loc, f, err := resolveAt(t, dirfd, addr, flags)
+	if err != nil {
+		return err
+	}
+	var st pal.Stat
+	if f != nil {
+		defer f.DecRef()
+		err = f.Impl.Stat(&st)
+	} else {
+		err = t.P.NS.Stat(loc, &st)
+	}
+	if err != nil {
+		return vfs.Errno(err)
+	}
+	if mode == 0 {
+		return nil
+	}
+	if mode&2 != 0 && f == nil && loc.Mount.ReadOnly {
+		return unix.EROFS
+	}
+	c := t.P.Creds()
+	uid, gid := c.Uid, c.Gid
+	if flags&unix.AT_EACCESS != 0 {
+		uid, gid = c.Euid, c.Egid
+	}
+	if !permittedFor(&st, mode, uid, gid, c.Groups) {
+		return unix.EACCES
+	}
+	return nil
+}
+
+// Access implements access(2).
+func Access(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doFaccessat(t, atFDCWD, a[0], uint32(a[1]), 0))
+}
+
+// Faccessat implements faccessat(2) (the system call has no flags).
+func Faccessat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doFaccessat(t, a[0], a[1], uint32(a[2]), 0))
+}
+
+// Faccessat2 implements faccessat2(2).
+func Faccessat2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doFaccessat(t, a[0], a[1], uint32(a[2]), int(a[3])))
+}
+
+// onPath runs op on the object (dirfd, path) names, or on the open file
+// for AT_EMPTY_PATH.
+func onPath(t *kernel.Task, dirfd, addr uintptr, flags int,
+	byPath func(loc vfs.Location) error, byFile func(f *vfs.File) error) error {
+	loc, f, err := resolveAt(t, dirfd, addr, flags)
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		defer f.DecRef()
+		return vfs.Errno(byFile(f))
+	}
+	if loc.Mount.ReadOnly {
+		return unix.EROFS
+	}
+	return vfs.Errno(byPath(loc))
+}
+
+func doChmod(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) error {
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+		return unix.EINVAL
+	}
+	return onPath(t, dirfd, addr, flags,
+		func(loc vfs.Location) error { return loc.Mount.FS.Chmod(loc.Rel, mode&0o7777) },
+		func(f *vfs.File) error { return f.Impl.Chmod(mode & 0o7777) })
+}
+
+// Chmod implements chmod(2).
+func Chmod(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChmod(t, atFDCWD, a[0], uint32(a[1]), 0))
+}
+
+// Fchmodat implements fchmodat(2) (no flags).
+func Fchmodat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChmod(t, a[0], a[1], uint32(a[2]), 0))
+}
+
+// Fchmodat2 implements fchmodat2(2).
+func Fchmodat2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChmod(t, a[0], a[1], uint32(a[2]), int(a[3])))
+}
+
+// Fchmod implements fchmod(2).
+func Fchmod(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	return boolErr(f.Impl.Chmod(uint32(a[1]) & 0o7777))
+}
+
+func doChown(t *kernel.Task, dirfd, addr uintptr, uid, gid uintptr, flags int) error {
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+		return unix.EINVAL
+	}
+	u, g := int(int32(uid)), int(int32(gid))
+	return onPath(t, dirfd, addr, flags,
+		func(loc vfs.Location) error { return loc.Mount.FS.Chown(loc.Rel, u, g) },
+		func(f *vfs.File) error { return f.Impl.Chown(u, g) })
+}
+
+// Chown implements chown(2).
+func Chown(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChown(t, atFDCWD, a[0], a[1], a[2], 0))
+}
+
+// Lchown implements lchown(2).
+func Lchown(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChown(t, atFDCWD, a[0], a[1], a[2], unix.AT_SYMLINK_NOFOLLOW))
+}
+
+// Fchownat implements fchownat(2).
+func Fchownat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doChown(t, a[0], a[1], a[2], a[3], int(a[4])))
+}
+
+// Fchown implements fchown(2).
+func Fchown(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	return boolErr(f.Impl.Chown(int(int32(a[1])), int(int32(a[2]))))
+}
+
+// doUtimens sets times from a utimensat-style pair (nil: now).
+func doUtimens(t *kernel.Task, dirfd, addr uintptr, times *[2]pal.Timespec, flags int) error {
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+		return unix.EINVAL
+	}
+	if addr == 0 {
+		// utimensat(fd, NULL, ...) changes the file open as fd.
+		if int32(dirfd) == unix.AT_FDCWD {
+			return unix.EFAULT
+		}
+		f, err := file(t, dirfd)
+		if err != nil {
+			return err
+		}
+		defer f.DecRef()
+		return vfs.Errno(f.Impl.Utimes(times))
+	}
+	return onPath(t, dirfd, addr, flags,
+		func(loc vfs.Location) error { return loc.Mount.FS.Utimes(loc.Rel, times) },
+		func(f *vfs.File) error { return f.Impl.Utimes(times) })
+}
+
+// readTimes reads a struct timespec[2] (nil pointer: now).
+func readTimes(t *kernel.Task, addr uintptr) (*[2]pal.Timespec, error) {
+	if addr == 0 {
+		return nil, nil
+	}
+	var ts [2]unix.Timespec
+	if err := kernel.CopyInObj(t, addr, &ts); err != nil {
+		return nil, err
+	}
+	var out [2]pal.Timespec
+	for i, v := range ts {
+		if v.Nsec != unix.UTIME_NOW && v.Nsec != unix.UTIME_OMIT && (v.Nsec < 0 || v.Nsec >= 1e9) {
+			return nil, unix.EINVAL
+		}
+		out[i] = pal.Timespec{Sec: v.Sec, Nsec: v.Nsec}
+	}
+	return &out, nil
+}
+
+// Utimensat implements utimensat(2).
+func Utimensat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	times, err := readTimes(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	return boolErr(doUtimens(t, a[0], a[1], times, int(a[3])))
+}
+
+// readTimevals reads a struct timeval[2] (nil pointer: now).
+func readTimevals(t *kernel.Task, addr uintptr) (*[2]pal.Timespec, error) {
+	if addr == 0 {
+		return nil, nil
+	}
+	var tv [2]unix.Timeval
+	if err := kernel.CopyInObj(t, addr, &tv); err != nil {
+		return nil, err
+	}
+	var out [2]pal.Timespec
+	for i, v := range tv {
+		if v.Usec < 0 || v.Usec >= 1e6 {
+			return nil, unix.EINVAL
+		}
+		out[i] = pal.Timespec{Sec: v.Sec, Nsec: v.Usec * 1000}
+	}
+	return &out, nil
+}
+
+// Utimes implements utimes(2).
+func Utimes(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	times, err := readTimevals(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	return boolErr(doUtimens(t, atFDCWD, a[0], times, 0))
+}
+
+// Futimesat implements futimesat(2).
+func Futimesat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	times, err := readTimevals(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	return boolErr(doUtimens(t, a[0], a[1], times, 0))
+}
+
+// Utime implements utime(2).
+func Utime(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	var times *[2]pal.Timespec
+	if a[1] != 0 {
+		var ub [2]int64 // actime, modtime
+		if err := kernel.CopyInObj(t, a[1], &ub); err != nil {
+			return 0, err
+		}
+		times = &[2]pal.Timespec{{Sec: ub[0]}, {Sec: ub[1]}}
+	}
+	return boolErr(doUtimens(t, atFDCWD, a[0], times, 0))
+}
+
+// Truncate implements truncate(2).
+func Truncate(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[1]) < 0 {
+		return 0, unix.EINVAL
+	}
+	path, err := t.Path(a[0])
+	if err != nil {
+		return 0, err
+	}
+	f, err := t.P.NS.Open(t.P.Cwd(), path, unix.O_WRONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return boolErr(f.Impl.Truncate(int64(a[1])))
+}
+
+// Ftruncate implements ftruncate(2).
+func Ftruncate(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[1]) < 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if !f.Writable() || f.IsPath() {
+		return 0, unix.EINVAL
+	}
+	return boolErr(f.Impl.Truncate(int64(a[1])))
+}
+
+// Fallocate implements fallocate(2).
+func Fallocate(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[2]) < 0 || int64(a[3]) <= 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := writeFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	return boolErr(f.Impl.Allocate(uint32(a[1]), int64(a[2]), int64(a[3])))
+}
+
+// Fadvise64 implements fadvise64(2).
+func Fadvise64(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	if a[3] > 5 || int64(a[2]) < 0 {
+		return 0, unix.EINVAL
+	}
+	var st pal.Stat
+	if f.Impl.Stat(&st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+		return 0, unix.ESPIPE
+	}
+	f.Impl.Advise(int64(a[1]), int64(a[2]), int(a[3]))
+	return 0, nil
+}
+
+func doSync(t *kernel.Task, fd uintptr, dataOnly bool) error {
+	f, err := file(t, fd)
+	if err != nil {
+		return err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return unix.EBADF
+	}
+	return vfs.Errno(f.Impl.Sync(dataOnly))
+}
+
+// Fsync implements fsync(2).
+func Fsync(t *kernel.Task, a kernel.Args) (uintptr, error) { return boolErr(doSync(t, a[0], false)) }
+
+// Fdatasync implements fdatasync(2).
+func Fdatasync(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(doSync(t, a[0], true))
+}
+
+// SyncFileRange implements sync_file_range(2) as fdatasync.
+func SyncFileRange(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[1]) < 0 || int64(a[2]) < 0 || a[3]&^7 != 0 {
+		return 0, unix.EINVAL
+	}
+	return boolErr(doSync(t, a[0], true))
+}
+
+// Sync implements sync(2): every open host file is flushed.
+func Sync(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	t.P.FDs.Each(func(_ int, f *vfs.File) { f.Impl.Sync(false) })
+	return 0, nil
+}
+
+// Syncfs implements syncfs(2).
+func Syncfs(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	f.DecRef()
+	return Sync(t, a)
+}
+
+// xattrPath implements the path-based extended-attribute calls.
+func xattrPath(t *kernel.Task, a kernel.Args, op pal.XattrOp, follow bool) (uintptr, error) {
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	loc, _, err := resolveAt(t, atFDCWD, a[0], flags)
+	if err != nil {
+		return 0, err
+	}
+	return xattr(t, loc, op, a[1], a[2], a[3], a[4])
+}
+
+// xattrFd implements the fd-based extended-attribute calls.
+func xattrFd(t *kernel.Task, a kernel.Args, op pal.XattrOp) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() || f.Mount == nil {
+		return 0, unix.EBADF
+	}
+	loc, err := t.P.NS.Resolve("/", f.Path, false)
+	if err != nil {
+		return 0, err
+	}
+	return xattr(t, loc, op, a[1], a[2], a[3], a[4])
+}
+
+func xattr(t *kernel.Task, loc vfs.Location, op pal.XattrOp, nameAddr, val, size, flags uintptr) (uintptr, error) {
+	var name string
+	if op != pal.XattrList {
+		var err error
+		if name, err = t.CString(nameAddr, 255); err != nil {
+			if err == unix.ENAMETOOLONG {
+				err = unix.ERANGE
+			}
+			return 0, err
+		}
+		if name == "" {
+			return 0, unix.ERANGE
+		}
+	} else {
+		// listxattr(path, list, size): the arguments sit one place earlier.
+		val, size = nameAddr, val
+	}
+	if size > 64<<10 {
+		size = 64 << 10
+	}
+	buf := make([]byte, size)
+	if op == pal.XattrSet {
+		if err := t.CopyIn(val, buf); err != nil {
+			return 0, err
+		}
+		if loc.Mount.ReadOnly {
+			return 0, unix.EROFS
+		}
+	}
+	n, err := loc.Mount.FS.Xattr(loc.Rel, op, name, buf, int(flags))
+	if err != nil {
+		return 0, vfs.Errno(err)
+	}
+	if (op == pal.XattrGet || op == pal.XattrList) && size > 0 {
+		if err := t.CopyOut(val, buf[:n]); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(n), nil
+}
+
+// Getxattr implements getxattr(2).
+func Getxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrGet, true)
+}
+
+// Lgetxattr implements lgetxattr(2).
+func Lgetxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrGet, false)
+}
+
+// Fgetxattr implements fgetxattr(2).
+func Fgetxattr(t *kernel.Task, a kernel.Args) (uintptr, error) { return xattrFd(t, a, pal.XattrGet) }
+
+// Listxattr implements listxattr(2).
+func Listxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrList, true)
+}
+
+// Llistxattr implements llistxattr(2).
+func Llistxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrList, false)
+}
+
+// Flistxattr implements flistxattr(2).
+func Flistxattr(t *kernel.Task, a kernel.Args) (uintptr, error) { return xattrFd(t, a, pal.XattrList) }
+
+// Setxattr implements setxattr(2).
+func Setxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrSet, true)
+}
+
+// Lsetxattr implements lsetxattr(2).
+func Lsetxattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrSet, false)
+}
+
+// Fsetxattr implements fsetxattr(2).
+func Fsetxattr(t *kernel.Task, a kernel.Args) (uintptr, error) { return xattrFd(t, a, pal.XattrSet) }
+
+// Removexattr implements removexattr(2).
+func Removexattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrRemove, true)
+}
+
+// Lremovexattr implements lremovexattr(2).
+func Lremovexattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrPath(t, a, pal.XattrRemove, false)
+}
+
+// Fremovexattr implements fremovexattr(2).
+func Fremovexattr(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return xattrFd(t, a, pal.XattrRemove)
+}

@@ -1,0 +1,300 @@
+package sys
+
+// Implementation of fcntl, dup, dup2, dup3, ioctl and flock.
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+	"gophene/libos/vfs"
+)
+
+// Dup implements dup(2).
+func Dup(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	fd, err := t.P.FDs.Install(f, 0, false)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(fd), nil
+}
+
+func dup3(t *kernel.Task, oldfd, newfd uintptr, cloexec bool) (uintptr, error) {
+	f, err := file(t, oldfd)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.P.FDs.InstallAt(int(int32(newfd)), f, cloexec); err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(int32(newfd)), nil
+}
+
+// Dup2 implements dup2(2).
+func Dup2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int32(a[0]) == int32(a[1]) {
+		f, err := file(t, a[0])
+		if err != nil {
+			return 0, err
+		}
+		f.DecRef()
+		return uintptr(int32(a[1])), nil
+	}
+	return dup3(t, a[0], a[1], false)
+}
+
+// Dup3 implements dup3(2).
+func Dup3(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[2]&^unix.O_CLOEXEC != 0 || int32(a[0]) == int32(a[1]) {
+		return 0, unix.EINVAL
+	}
+	return dup3(t, a[0], a[1], a[2]&unix.O_CLOEXEC != 0)
+}
+
+// Fcntl implements fcntl(2).
+func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	fd := int(int32(a[0]))
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	switch int(a[1]) {
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
+		f.IncRef()
+		n, err := t.P.FDs.Install(f, int(int32(a[2])), int(a[1]) == unix.F_DUPFD_CLOEXEC)
+		if err != nil {
+			f.DecRef()
+			return 0, err
+		}
+		return uintptr(n), nil
+	case unix.F_GETFD:
+		on, err := t.P.FDs.Cloexec(fd)
+		if err != nil {
+			return 0, err
+		}
+		if on {
+			return unix.FD_CLOEXEC, nil
+		}
+		return 0, nil
+	case unix.F_SETFD:
+		return boolErr(t.P.FDs.SetCloexec(fd, a[2]&unix.FD_CLOEXEC != 0))
+	case unix.F_GETFL:
+		fl := f.Flags()
+		if fl&unix.O_PATH != 0 {
+			fl = unix.O_PATH | fl&unix.O_DIRECTORY // Linux reports O_PATH alone
+		}
+		return uintptr(fl | unix.O_LARGEFILE | 0x8000), nil
+	case unix.F_SETFL:
+		if f.IsPath() {
+			return 0, unix.EBADF
+		}
+		return boolErr(f.SetFlags(int(a[2])))
+	case unix.F_GETLK, unix.F_OFD_GETLK:
+		return 0, getLock(t, f, a[2])
+	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
+		return 0, setLock(t, f, a[2])
+	case unix.F_GETOWN:
+		return 0, nil
+	case unix.F_SETOWN:
+		return 0, nil
+	case unix.F_GETPIPE_SZ:
+		return 65536, nil
+	case unix.F_SETPIPE_SZ:
+		return 0, unix.EINVAL
+	case unix.F_GET_SEALS, unix.F_ADD_SEALS:
+		return 0, unix.EINVAL
+	case unix.F_NOTIFY:
+		return 0, unix.EINVAL
+	}
+	return 0, unix.EINVAL
+}
+
+// flockT is struct flock.
+type flockT struct {
+	Type, Whence int16
+	_            [4]byte
+	Start, Len   int64
+	Pid          int32
+	_            [4]byte
+}
+
+// getLock answers F_GETLK. Record locks only conflict between processes and
+// a single guest process holds all of them, so no lock ever blocks: the
+// request comes back as F_UNLCK.
+func getLock(t *kernel.Task, f *vfs.File, addr uintptr) error {
+	var l flockT
+	if err := kernel.CopyInObj(t, addr, &l); err != nil {
+		return err
+	}
+	if err := checkLock(f, &l); err != nil {
+		return err
+	}
+	l.Type = unix.F_UNLCK
+	return kernel.CopyOutObj(t, addr, &l)
+}
+
+// setLock accepts F_SETLK after Linux's argument checks (see getLock).
+func setLock(t *kernel.Task, f *vfs.File, addr uintptr) error {
+	var l flockT
+	if err := kernel.CopyInObj(t, addr, &l); err != nil {
+		return err
+	}
+	return checkLock(f, &l)
+}
+
+func checkLock(f *vfs.File, l *flockT) error {
+	switch l.Type {
+	case unix.F_RDLCK:
+		if !f.Readable() {
+			return unix.EBADF
+		}
+	case unix.F_WRLCK:
+		if !f.Writable() {
+			return unix.EBADF
+		}
+	case unix.F_UNLCK:
+	default:
+		return unix.EINVAL
+	}
+	if l.Whence != unix.SEEK_SET && l.Whence != unix.SEEK_CUR && l.Whence != unix.SEEK_END {
+		return unix.EINVAL
+	}
+	return nil
+}
+
+// Flock implements flock(2); see getLock for why it never blocks.
+func Flock(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	switch a[1] &^ unix.LOCK_NB {
+	case unix.LOCK_SH, unix.LOCK_EX, unix.LOCK_UN:
+		return 0, nil
+	}
+	return 0, unix.EINVAL
+}
+
+// ioctlSizes are the argument sizes of the terminal requests passed to the
+// host: (bytes read from the guest, bytes written to the guest).
+var ioctlSizes = map[uint][2]uintptr{
+	unix.TCGETS: {0, 36}, unix.TCSETS: {36, 0}, unix.TCSETSW: {36, 0}, unix.TCSETSF: {36, 0},
+	unix.TCGETS2: {0, 44}, unix.TCSETS2: {44, 0}, unix.TCSETSW2: {44, 0}, unix.TCSETSF2: {44, 0},
+	unix.TIOCGWINSZ: {0, 8}, unix.TIOCSWINSZ: {8, 0}, 0x541b: {0, 4}, // FIONREAD
+	unix.TIOCOUTQ: {0, 4}, unix.TIOCGPTN: {0, 4}, unix.TIOCSPTLCK: {4, 0},
+	unix.TCFLSH: {}, unix.TCXONC: {}, unix.TCSBRK: {}, unix.TIOCSCTTY: {}, unix.TIOCNOTTY: {},
+}
+
+// Ioctl implements ioctl(2): generic requests here, terminal requests on
+// host terminals, and whatever a device file handles itself.
+func Ioctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	fd := int(int32(a[0]))
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	req, arg := uint(uint32(a[1])), a[2]
+	switch req {
+	case fioclex:
+		return boolErr(t.P.FDs.SetCloexec(fd, true))
+	case fionclex:
+		return boolErr(t.P.FDs.SetCloexec(fd, false))
+	case fionbio:
+		var on int32
+		if err := kernel.CopyInObj(t, arg, &on); err != nil {
+			return 0, err
+		}
+		fl := f.Flags() &^ unix.O_NONBLOCK
+		if on != 0 {
+			fl |= unix.O_NONBLOCK
+		}
+		return boolErr(f.SetFlags(fl))
+	case fioasync:
+		return 0, nil
+	case unix.TIOCGPGRP, unix.TIOCGSID:
+		// Ask the host whether this is a terminal at all, then report the
+		// guest's own group: the guest is the terminal's foreground job.
+		var st [36]byte
+		if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
+			return 0, err
+		}
+		v := int32(t.P.Pgid)
+		if req == unix.TIOCGSID {
+			v = int32(t.P.Sid)
+		}
+		return boolErr(kernel.CopyOutObj(t, arg, &v))
+	case unix.TIOCSPGRP:
+		var st [36]byte
+		if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
+			return 0, err
+		}
+		var v int32
+		if err := kernel.CopyInObj(t, arg, &v); err != nil {
+			return 0, err
+		}
+		if int(v) != t.P.Pgid {
+			return 0, unix.EPERM
+		}
+		return 0, nil
+	}
+	if sz, ok := ioctlSizes[req]; ok {
+		if sz[0] == 0 && sz[1] == 0 {
+			r, err := f.Impl.Ioctl(req, arg)
+			return r, vfs.Errno(err)
+		}
+		n := max(sz[0], sz[1])
+		buf := make([]byte, n)
+		if sz[0] > 0 {
+			if err := t.CopyIn(arg, buf); err != nil {
+				return 0, err
+			}
+		} else if !t.P.MM.Check(arg, n, 2) {
+			return 0, unix.EFAULT
+		}
+		r, err := ioctlHost(t, f, req, buf)
+		if err != nil {
+			return 0, err
+		}
+		if sz[1] > 0 {
+			if err := t.CopyOut(arg, buf); err != nil {
+				return 0, err
+			}
+		}
+		return r, nil
+	}
+	r, err := f.Impl.Ioctl(req, arg)
+	return r, vfs.Errno(err)
+}
+
+// ioctlHost passes a terminal request with a LibOS-side buffer, so the host
+// never writes to a guest address it has not been shown.
+func ioctlHost(t *kernel.Task, f *vfs.File, req uint, buf []byte) (uintptr, error) {
+	var p uintptr
+	if len(buf) > 0 {
+		p = kernel.BufAddr(buf)
+	}
+	r, err := f.Impl.Ioctl(req, p)
+	return r, vfs.Errno(err)
+}
+
+// Generic file ioctl requests.
+const (
+	fionbio  = 0x5421
+	fionclex = 0x5450
+	fioclex  = 0x5451
+	fioasync = 0x5452
+)

@@ -1,0 +1,113 @@
+package sys
+
+// Implementation of open, openat, openat2, creat, close and close_range.
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+)
+
+// validOpenFlags are the flags open(2) knows.
+const validOpenFlags = unix.O_ACCMODE | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC |
+	unix.O_APPEND | unix.O_NONBLOCK | unix.O_DSYNC | unix.O_ASYNC | unix.O_DIRECT | unix.O_LARGEFILE |
+	unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_NOATIME | unix.O_CLOEXEC | unix.O_SYNC | unix.O_PATH |
+	unix.O_TMPFILE | 0x8000 // O_LARGEFILE as glibc passes it on x86-64
+
+// OpenFile opens path relative to base for the task's process and installs
+// it in the fd table.
+func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintptr, error) {
+	if flags&unix.O_PATH != 0 {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		return 0, unix.EOPNOTSUPP
+	}
+	if flags&(unix.O_CREAT) != 0 {
+		mode = (mode & 0o7777) &^ t.P.Umask()
+	} else {
+		mode = 0
+	}
+	if flags&unix.O_ACCMODE == unix.O_ACCMODE && flags&unix.O_PATH == 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := t.P.NS.Open(base, path, flags&^0x8000, mode)
+	if err != nil {
+		return 0, err
+	}
+	fd, err := t.P.FDs.Install(f, 0, flags&unix.O_CLOEXEC != 0)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(fd), nil
+}
+
+func doOpenat(t *kernel.Task, dirfd, addr uintptr, flags int, mode uint32) (uintptr, error) {
+	base, path, err := pathAt(t, dirfd, addr)
+	if err != nil {
+		return 0, err
+	}
+	return openFile(t, base, path, flags, mode)
+}
+
+// Open implements open(2).
+func Open(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return doOpenat(t, atFDCWD, a[0], int(a[1]), uint32(a[2]))
+}
+
+// Openat implements openat(2).
+func Openat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return doOpenat(t, a[0], a[1], int(a[2]), uint32(a[3]))
+}
+
+// Creat implements creat(2).
+func Creat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return doOpenat(t, atFDCWD, a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, uint32(a[1]))
+}
+
+// openHow is struct open_how.
+type openHow struct {
+	Flags, Mode, Resolve uint64
+}
+
+// Openat2 implements openat2(2) for the resolve flags that do not change
+// path semantics beyond what the LibOS enforces anyway.
+func Openat2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[3] < 24 || a[3] > 4096 {
+		return 0, unix.EINVAL
+	}
+	var how openHow
+	if err := kernel.CopyInObj(t, a[2], &how); err != nil {
+		return 0, err
+	}
+	if how.Flags&^uint64(validOpenFlags) != 0 || how.Flags>>32 != 0 {
+		return 0, unix.EINVAL
+	}
+	if how.Flags&(unix.O_CREAT|unix.O_TMPFILE) == 0 && how.Mode != 0 || how.Mode&^0o7777 != 0 {
+		return 0, unix.EINVAL
+	}
+	if how.Resolve&^uint64(unix.RESOLVE_NO_XDEV|unix.RESOLVE_NO_MAGICLINKS|unix.RESOLVE_NO_SYMLINKS|
+		unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT|0x20) != 0 {
+		return 0, unix.EINVAL
+	}
+	if how.Resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT|unix.RESOLVE_NO_SYMLINKS|unix.RESOLVE_NO_XDEV) != 0 {
+		return 0, unix.ENOSYS
+	}
+	return doOpenat(t, a[0], a[1], int(how.Flags), uint32(how.Mode))
+}
+
+// Close implements close(2).
+func Close(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return boolErr(t.P.FDs.Close(int(int32(a[0]))))
+}
+
+// CloseRange implements close_range(2).
+func CloseRange(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	first, last, flags := uint32(a[0]), uint32(a[1]), a[2]
+	if flags&^uintptr(unix.CLOSE_RANGE_CLOEXEC|unix.CLOSE_RANGE_UNSHARE) != 0 || first > last {
+		return 0, unix.EINVAL
+	}
+	t.P.FDs.CloseRange(int(first), int(min(last, 1<<30)), flags&unix.CLOSE_RANGE_CLOEXEC != 0)
+	return 0, nil
+}

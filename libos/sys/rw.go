@@ -1,0 +1,379 @@
+package sys
+
+// Implementation of read, write, pread64, pwrite64, readv, writev, preadv,
+// pwritev, preadv2, pwritev2, lseek and sendfile.
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+	"gophene/libos/vfs"
+)
+
+// maxRW is Linux's MAX_RW_COUNT: larger transfers are cut to it.
+const maxRW = 0x7ffff000
+
+func readFile(t *kernel.Task, fd uintptr) (*vfs.File, error) {
+	f, err := file(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if !f.Readable() || f.IsPath() {
+		f.DecRef()
+		return nil, unix.EBADF
+	}
+	return f, nil
+}
+
+func writeFile(t *kernel.Task, fd uintptr) (*vfs.File, error) {
+	f, err := file(t, fd)
+	if err != nil {
+		return nil, err
+	}
+	if !f.Writable() || f.IsPath() {
+		f.DecRef()
+		return nil, unix.EBADF
+	}
+	return f, nil
+}
+
+// guestBuf is the guest buffer of a read (write=true) or write call.
+func guestBuf(t *kernel.Task, addr, n uintptr, write bool) ([]byte, error) {
+	return t.GuestBytes(addr, min(n, maxRW), write)
+}
+
+// Read implements read(2).
+func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := readFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	buf, err := guestBuf(t, a[1], a[2], true)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.Impl.Read(buf)
+	return uintptr(n), vfs.Errno(err)
+}
+
+// Write implements write(2).
+func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := writeFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	buf, err := guestBuf(t, a[1], a[2], false)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.Impl.Write(buf)
+	return uintptr(n), vfs.Errno(err)
+}
+
+// Pread64 implements pread64(2).
+func Pread64(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := readFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	buf, err := guestBuf(t, a[1], a[2], true)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.Impl.Pread(buf, int64(a[3]))
+	return uintptr(n), vfs.Errno(err)
+}
+
+// Pwrite64 implements pwrite64(2).
+func Pwrite64(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, unix.EINVAL
+	}
+	f, err := writeFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	buf, err := guestBuf(t, a[1], a[2], false)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.Impl.Pwrite(buf, int64(a[3]))
+	return uintptr(n), vfs.Errno(err)
+}
+
+// iovecs reads an iovec array and checks every buffer.
+func iovecs(t *kernel.Task, addr, cnt uintptr, write bool) ([][]byte, int, error) {
+	if cnt > 1024 {
+		return nil, 0, unix.EINVAL
+	}
+	raw := make([]byte, 16*cnt)
+	if err := t.CopyIn(addr, raw); err != nil {
+		return nil, 0, err
+	}
+	bufs := make([][]byte, 0, cnt)
+	total := 0
+	for i := uintptr(0); i < cnt; i++ {
+		base := uintptr(binary.LittleEndian.Uint64(raw[16*i:]))
+		n := uintptr(binary.LittleEndian.Uint64(raw[16*i+8:]))
+		if int64(n) < 0 || total+int(n) < total {
+			return nil, 0, unix.EINVAL
+		}
+		n = min(n, uintptr(maxRW-total))
+		b, err := t.GuestBytes(base, n, write)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += int(n)
+		bufs = append(bufs, b)
+	}
+	return bufs, total, nil
+}
+
+// smallVec is the size up to which vectored I/O is done as one transfer
+// through a bounce buffer, which keeps it atomic for pipes and appends.
+const smallVec = 64 << 10
+
+// readVec reads into bufs with rd (which reads at off, or at the current
+// position when off < 0).
+func readVec(bufs [][]byte, total int, rd func(p []byte, off int64) (int, error), off int64) (int, error) {
+	if total <= smallVec && len(bufs) > 1 {
+		tmp := make([]byte, total)
+		n, err := rd(tmp, off)
+		if err != nil {
+			return 0, err
+		}
+		rest := tmp[:n]
+		for _, b := range bufs {
+			rest = rest[copy(b, rest):]
+		}
+		return n, nil
+	}
+	done := 0
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		o := off
+		if off >= 0 {
+			o = off + int64(done)
+		}
+		n, err := rd(b, o)
+		if err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		done += n
+		if n < len(b) {
+			break
+		}
+	}
+	return done, nil
+}
+
+// writeVec writes bufs with wr.
+func writeVec(bufs [][]byte, total int, wr func(p []byte, off int64) (int, error), off int64) (int, error) {
+	if total <= smallVec && len(bufs) > 1 {
+		tmp := make([]byte, 0, total)
+		for _, b := range bufs {
+			tmp = append(tmp, b...)
+		}
+		return wr(tmp, off)
+	}
+	done := 0
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		o := off
+		if off >= 0 {
+			o = off + int64(done)
+		}
+		n, err := wr(b, o)
+		if err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		done += n
+		if n < len(b) {
+			break
+		}
+	}
+	return done, nil
+}
+
+func streamRead(f *vfs.File) func([]byte, int64) (int, error) {
+	return func(p []byte, off int64) (int, error) {
+		if off >= 0 {
+			return f.Impl.Pread(p, off)
+		}
+		return f.Impl.Read(p)
+	}
+}
+
+func streamWrite(f *vfs.File) func([]byte, int64) (int, error) {
+	return func(p []byte, off int64) (int, error) {
+		if off >= 0 {
+			return f.Impl.Pwrite(p, off)
+		}
+		return f.Impl.Write(p)
+	}
+}
+
+func doReadv(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
+	f, err := readFile(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	bufs, total, err := iovecs(t, iov, cnt, true)
+	if err != nil {
+		return 0, err
+	}
+	n, err := readVec(bufs, total, streamRead(f), off)
+	return uintptr(n), vfs.Errno(err)
+}
+
+func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
+	f, err := writeFile(t, fd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	bufs, total, err := iovecs(t, iov, cnt, false)
+	if err != nil {
+		return 0, err
+	}
+	n, err := writeVec(bufs, total, streamWrite(f), off)
+	return uintptr(n), vfs.Errno(err)
+}
+
+// Readv implements readv(2).
+func Readv(t *kernel.Task, a kernel.Args) (uintptr, error) { return doReadv(t, a[0], a[1], a[2], -1) }
+
+// Writev implements writev(2).
+func Writev(t *kernel.Task, a kernel.Args) (uintptr, error) { return doWritev(t, a[0], a[1], a[2], -1) }
+
+// Preadv implements preadv(2).
+func Preadv(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, unix.EINVAL
+	}
+	return doReadv(t, a[0], a[1], a[2], int64(a[3]))
+}
+
+// Pwritev implements pwritev(2).
+func Pwritev(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < 0 {
+		return 0, unix.EINVAL
+	}
+	return doWritev(t, a[0], a[1], a[2], int64(a[3]))
+}
+
+// Preadv2 implements preadv2(2); offset -1 means the current position.
+func Preadv2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < -1 {
+		return 0, unix.EINVAL
+	}
+	return doReadv(t, a[0], a[1], a[2], int64(a[3]))
+}
+
+// Pwritev2 implements pwritev2(2).
+func Pwritev2(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int64(a[3]) < -1 {
+		return 0, unix.EINVAL
+	}
+	return doWritev(t, a[0], a[1], a[2], int64(a[3]))
+}
+
+// Lseek implements lseek(2).
+func Lseek(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if f.IsPath() {
+		return 0, unix.EBADF
+	}
+	if a[2] > unix.SEEK_HOLE {
+		return 0, unix.EINVAL
+	}
+	n, err := f.Impl.Seek(int64(a[1]), int(a[2]))
+	return uintptr(n), vfs.Errno(err)
+}
+
+// Sendfile implements sendfile(2): copy from in_fd (at *offset, or its
+// position) to out_fd.
+func Sendfile(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	in, err := readFile(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := writeFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	if out.Flags()&unix.O_APPEND != 0 {
+		return 0, unix.EINVAL
+	}
+	off := int64(-1)
+	if a[2] != 0 {
+		var o int64
+		if err := kernel.CopyInObj(t, a[2], &o); err != nil {
+			return 0, err
+		}
+		if o < 0 {
+			return 0, unix.EINVAL
+		}
+		off = o
+	}
+	count := min(a[3], maxRW)
+	buf := make([]byte, min(count, 128<<10))
+	var done uintptr
+	for done < count {
+		chunk := buf[:min(uintptr(len(buf)), count-done)]
+		var n int
+		if off >= 0 {
+			n, err = in.Impl.Pread(chunk, off+int64(done))
+		} else {
+			n, err = in.Impl.Read(chunk)
+		}
+		if err != nil || n == 0 {
+			break
+		}
+		w, werr := out.Impl.Write(chunk[:n])
+		done += uintptr(w)
+		if werr != nil {
+			err = werr
+			break
+		}
+		if w < n {
+			break
+		}
+	}
+	if a[2] != 0 {
+		o := off + int64(done)
+		if e := kernel.CopyOutObj(t, a[2], &o); e != nil {
+			return 0, e
+		}
+	}
+	if done == 0 && err != nil {
+		return 0, vfs.Errno(err)
+	}
+	return done, nil
+}

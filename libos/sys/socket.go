@@ -1,0 +1,17 @@
+package sys
+
+// Implementation of socket and socketpair: no address family is offered
+// yet, so programs take the path they take on a kernel built without
+// networking.
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+)
+
+// Socket implements socket(2): every family is EAFNOSUPPORT.
+func Socket(t *kernel.Task, a kernel.Args) (uintptr, error) { return 0, unix.EAFNOSUPPORT }
+
+// Socketpair implements socketpair(2): every family is EAFNOSUPPORT.
+func Socketpair(t *kernel.Task, a kernel.Args) (uintptr, error) { return 0, unix.EAFNOSUPPORT }

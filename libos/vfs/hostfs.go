@@ -1,0 +1,167 @@
+package vfs
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Errno turns a PAL error into the Linux errno the guest sees; other
+// errors pass through unchanged.
+func Errno(err error) error {
+	if pe, ok := err.(pal.Error); ok {
+		return pe.Errno()
+	}
+	return err
+}
+
+// HostFS is a "chroot" mount: a host directory reached through the PAL.
+type HostFS struct {
+	host pal.Host
+	root pal.Handle
+}
+
+// NewHostFS opens the host directory (or file) hostPath as a mount root.
+func NewHostFS(host pal.Host, hostPath string) (*HostFS, error) {
+	h, err := host.FileOpenRoot(hostPath)
+	if err != nil {
+		return nil, Errno(err)
+	}
+	return &HostFS{host: host, root: h}, nil
+}
+
+func (fs *HostFS) Stat(rel string, st *pal.Stat) error {
+	return Errno(fs.host.FileStat(fs.root, rel, st))
+}
+
+func (fs *HostFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
+	h, err := fs.host.FileOpen(fs.root, rel, flags&^unix.O_CLOEXEC, mode)
+	if err != nil {
+		return nil, Errno(err)
+	}
+	return &HostFile{host: fs.host, h: h}, nil
+}
+
+func (fs *HostFS) Readlink(rel string) (string, error) {
+	buf := make([]byte, PathMax)
+	n, err := fs.host.FileReadlink(fs.root, rel, buf)
+	if err != nil {
+		return "", Errno(err)
+	}
+	return string(buf[:n]), nil
+}
+
+func (fs *HostFS) Mkdir(rel string, mode uint32) error {
+	return Errno(fs.host.FileMkdir(fs.root, rel, mode))
+}
+
+func (fs *HostFS) Mknod(rel string, mode uint32, dev uint64) error {
+	return Errno(fs.host.FileMknod(fs.root, rel, mode, dev))
+}
+
+func (fs *HostFS) Unlink(rel string) error { return Errno(fs.host.FileUnlink(fs.root, rel, false)) }
+
+func (fs *HostFS) Rmdir(rel string) error { return Errno(fs.host.FileUnlink(fs.root, rel, true)) }
+
+func (fs *HostFS) Rename(oldRel, newRel string, flags uint) error {
+	return Errno(fs.host.FileRename(fs.root, oldRel, fs.root, newRel, flags))
+}
+
+func (fs *HostFS) Link(oldRel, newRel string) error {
+	return Errno(fs.host.FileLink(fs.root, oldRel, fs.root, newRel))
+}
+
+func (fs *HostFS) Symlink(target, rel string) error {
+	return Errno(fs.host.FileSymlink(target, fs.root, rel))
+}
+
+func (fs *HostFS) Chmod(rel string, mode uint32) error {
+	return Errno(fs.host.FileChmod(fs.root, rel, mode))
+}
+
+func (fs *HostFS) Chown(rel string, uid, gid int) error {
+	return Errno(fs.host.FileChown(fs.root, rel, uid, gid))
+}
+
+func (fs *HostFS) Utimes(rel string, times *[2]pal.Timespec) error {
+	return Errno(fs.host.FileUtimes(fs.root, rel, times))
+}
+
+func (fs *HostFS) Statfs(rel string, st *pal.Statfs) error {
+	return Errno(fs.host.FileStatfs(fs.root, rel, st))
+}
+
+func (fs *HostFS) Xattr(rel string, op pal.XattrOp, name string, value []byte, flags int) (int, error) {
+	n, err := fs.host.FileXattr(fs.root, rel, op, name, value, flags)
+	return n, Errno(err)
+}
+
+// HostFile is an open host stream: a file, directory, pipe or terminal.
+type HostFile struct {
+	host pal.Host
+	h    pal.Handle
+}
+
+// NewHostFile wraps a host handle the LibOS already owns.
+func NewHostFile(host pal.Host, h pal.Handle) *HostFile { return &HostFile{host: host, h: h} }
+
+func (f *HostFile) Read(p []byte) (int, error) {
+	n, err := f.host.StreamRead(f.h, p)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Write(p []byte) (int, error) {
+	n, err := f.host.StreamWrite(f.h, p)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Pread(p []byte, off int64) (int, error) {
+	n, err := f.host.StreamPread(f.h, p, off)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Pwrite(p []byte, off int64) (int, error) {
+	n, err := f.host.StreamPwrite(f.h, p, off)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Seek(off int64, whence int) (int64, error) {
+	n, err := f.host.StreamSeek(f.h, off, whence)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Stat(st *pal.Stat) error { return Errno(f.host.StreamStat(f.h, st)) }
+
+func (f *HostFile) Readdir(p []byte) (int, error) {
+	n, err := f.host.StreamReaddir(f.h, p)
+	return n, Errno(err)
+}
+
+func (f *HostFile) Ioctl(req uint, arg uintptr) (uintptr, error) {
+	n, err := f.host.StreamTerminal(f.h, req, arg)
+	return uintptr(n), Errno(err)
+}
+
+func (f *HostFile) Truncate(size int64) error { return Errno(f.host.StreamTruncate(f.h, size)) }
+
+func (f *HostFile) Sync(dataOnly bool) error { return Errno(f.host.StreamSync(f.h, dataOnly)) }
+
+func (f *HostFile) Allocate(mode uint32, off, size int64) error {
+	return Errno(f.host.StreamAllocate(f.h, mode, off, size))
+}
+
+func (f *HostFile) Advise(off, size int64, advice int) error {
+	return Errno(f.host.StreamAdvise(f.h, off, size, advice))
+}
+
+func (f *HostFile) SetFlags(flags int) error { return Errno(f.host.StreamSetFlags(f.h, flags)) }
+
+func (f *HostFile) Chmod(mode uint32) error { return Errno(f.host.StreamChmod(f.h, mode)) }
+
+func (f *HostFile) Chown(uid, gid int) error { return Errno(f.host.StreamChown(f.h, uid, gid)) }
+
+func (f *HostFile) Utimes(t *[2]pal.Timespec) error { return Errno(f.host.StreamUtimes(f.h, t)) }
+
+func (f *HostFile) Handle() pal.Handle { return f.h }
+
+func (f *HostFile) Close() error { return Errno(f.host.StreamClose(f.h)) }

@@ -1,0 +1,116 @@
+package vfs
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"gophene/pal"
+)
+
+// Mount is one entry of the mount table.
+type Mount struct {
+	// Path is the absolute, clean guest path of the mount point.
+	Path string
+	FS   FS
+	// Type and Source are shown in /proc/self/mounts.
+	Type, Source string
+	ReadOnly     bool
+	// CoverAttrs makes the mount's root show the mode, owners, size and
+	// times of the directory it covers, so that a pseudo file system mounted
+	// over a host directory (/proc, /dev) lists like the host's own.
+	CoverAttrs bool
+}
+
+// Namespace is a mount table.
+type Namespace struct {
+	mu     sync.RWMutex
+	mounts []*Mount // longest path first
+	order  []*Mount // in mount order
+}
+
+// Add mounts m, replacing an earlier mount at the same path.
+func (ns *Namespace) Add(m *Mount) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	for i, o := range ns.order {
+		if o.Path == m.Path {
+			ns.order = append(ns.order[:i], ns.order[i+1:]...)
+			break
+		}
+	}
+	ns.order = append(ns.order, m)
+	ns.mounts = append([]*Mount(nil), ns.order...)
+	sort.SliceStable(ns.mounts, func(i, j int) bool { return len(ns.mounts[i].Path) > len(ns.mounts[j].Path) })
+}
+
+// Mounts returns the mounts in the order they were made.
+func (ns *Namespace) Mounts() []*Mount {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	return append([]*Mount(nil), ns.order...)
+}
+
+// Lookup finds the mount holding the clean absolute path abs and the path
+// relative to its root.
+func (ns *Namespace) Lookup(abs string) (*Mount, string) {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	for _, m := range ns.mounts {
+		if m.Path == "/" {
+			return m, strings.TrimPrefix(abs, "/")
+		}
+		if abs == m.Path {
+			return m, ""
+		}
+		if strings.HasPrefix(abs, m.Path) && abs[len(m.Path)] == '/' {
+			return m, abs[len(m.Path)+1:]
+		}
+	}
+	return nil, ""
+}
+
+// IsMountPoint reports whether abs is where something is mounted.
+func (ns *Namespace) IsMountPoint(abs string) bool {
+	m, rel := ns.Lookup(abs)
+	return m != nil && rel == "" && m.Path == abs
+}
+
+// Location is a resolved path: a mount, the path inside it and the
+// absolute guest path (free of symbolic links except possibly the last
+// component when it was not followed).
+type Location struct {
+	Mount *Mount
+	Rel   string
+	Path  string
+}
+
+// Stat describes the object at loc without following a final link.
+func (ns *Namespace) Stat(loc Location, st *pal.Stat) error {
+	if err := loc.Mount.FS.Stat(loc.Rel, st); err != nil {
+		return err
+	}
+	if loc.Rel == "" && loc.Mount.CoverAttrs && loc.Path != "/" {
+		parent, prel := ns.Lookup(parentPath(loc.Path))
+		var cov pal.Stat
+		if parent != nil && parent.FS.Stat(joinRel(prel, lastElem(loc.Path)), &cov) == nil && IsDir(cov.Mode) {
+			st.Mode, st.Nlink, st.Uid, st.Gid, st.Size = cov.Mode, cov.Nlink, cov.Uid, cov.Gid, cov.Size
+			st.Atime, st.Mtime, st.Ctime, st.Btime = cov.Atime, cov.Mtime, cov.Ctime, cov.Btime
+		}
+	}
+	return nil
+}
+
+// parentPath is the clean absolute path of abs's parent directory.
+func parentPath(abs string) string {
+	i := strings.LastIndexByte(abs, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return abs[:i]
+}
+
+// lastElem is the last component of a clean absolute path.
+func lastElem(abs string) string {
+	return abs[strings.LastIndexByte(abs, '/')+1:]
+}

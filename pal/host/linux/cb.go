@@ -1,0 +1,65 @@
+package linux
+
+import (
+	"unsafe"
+
+	"gophene/pal"
+)
+
+// controlBlock is one guest thread's state, reached by the assembly through
+// GS. It is mmap'ed, never on the Go heap, so the garbage collector never
+// moves or scans it. Offsets must match cb_amd64.h (checked by a test).
+type controlBlock struct {
+	cpu     pal.CPU
+	_       [256 - unsafe.Sizeof(pal.CPU{})]byte
+	goSP    uintptr // Go stack pointer at switchToGuest's return address
+	goBP    uintptr
+	goFS    uintptr // the Go runtime's FS base for this thread
+	reason  uint64  // why the guest left (reason* below)
+	signo   uint64  // fault: signal number
+	code    uint64  // fault: si_code
+	addr    uint64  // fault: si_addr
+	xcr0    uint64  // feature mask for XSAVE/XRSTOR (low, high halves)
+	entry   uintptr // syscallEntry, for patched stubs' jmp *%gs:entry
+	mxcsr   uint64  // MXCSR value Go code runs with
+	arch    uint64  // SIGSYS: si_arch of the trapped call
+	trapno  uint64
+	errcode uint64
+	inGuest uint64
+	tid     uintptr // host thread id, for affinity calls
+}
+
+// Exit reasons written by the assembly.
+const (
+	reasonTrap      = 1
+	reasonPatched   = 2
+	reasonFault     = 3
+	reasonInterrupt = 4
+)
+
+// fpOffset is where the XSAVE image starts inside the block (64-byte aligned).
+const fpOffset = 1024
+
+// cbEntryOffset is the offset of controlBlock.entry, used in SyscallJump.
+const cbEntryOffset = 320
+
+// cbSize is the size of a control block for an XSAVE image of fpSize bytes.
+func cbSize(fpSize int) uintptr {
+	return (fpOffset + uintptr(fpSize) + 4095) &^ 4095
+}
+
+// Implemented in entry_amd64.s.
+func switchToGuest()
+func sigsysHandlerAddr() uintptr
+func faultHandlerAddr() uintptr
+func syscallEntryAddr() uintptr
+func setGSBase(addr uintptr)
+func fsBase() uintptr
+func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+func xgetbv() (lo, hi uint32)
+
+// Jump targets for signals that are not the guest's, read by the assembly.
+var (
+	goSigsysHandler uintptr
+	goFaultHandlers [65]uintptr
+)

@@ -1,0 +1,232 @@
+// Package linux is the PAL host for Linux x86-64: guest code runs in this
+// process on locked goroutines, its system calls are caught by a seccomp
+// trap and by patched call sites, and every PAL call is a host system call.
+//
+// It owns the guest address window (reserved at start-up), the per-thread
+// control blocks, the seccomp filter, the SIGSYS and fault handlers and the
+// host file descriptors behind pal.Handle values. It knows nothing of Linux
+// guest semantics: paths, fds, pids and signals belong to the LibOS.
+package linux
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Host implements pal.Host on Linux.
+type Host struct {
+	info   pal.Info
+	fpSize int       // bytes of one XSAVE image
+	xcr0   uint64    // XSAVE feature mask
+	text   pal.Range // our own executable code: the only place host syscalls may come from
+
+	handles handleSet
+}
+
+// The compiler checks that Host is a complete PAL host.
+var _ pal.Host = (*Host)(nil)
+
+var (
+	startOnce sync.Once
+	theHost   *Host
+	startErr  error
+)
+
+// New starts the Linux host: it checks the CPU, reserves the guest address
+// window, installs the signal handlers and the seccomp filter. It can run
+// only once per process; later calls return the same host.
+func New() (*Host, error) {
+	startOnce.Do(func() { theHost, startErr = start() })
+	return theHost, startErr
+}
+
+func start() (*Host, error) {
+	h := &Host{}
+	if err := h.checkCPU(); err != nil {
+		return nil, err
+	}
+	maps, err := readMaps()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.findSelf(maps); err != nil {
+		return nil, err
+	}
+	if err := h.readInfo(); err != nil {
+		return nil, err
+	}
+	if err := h.reserveGuestWindow(maps); err != nil {
+		return nil, err
+	}
+	// The LibOS applies the guest's umask itself; the host's must not
+	// take bits off again.
+	unix.Umask(0)
+	if err := installSignalHandlers(); err != nil {
+		return nil, err
+	}
+	if err := installSeccomp(h.text, h.info.VDSO); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Info describes the host.
+func (h *Host) Info() *pal.Info { return &h.info }
+
+// checkCPU verifies the instructions the entry code relies on and sizes the
+// XSAVE image.
+func (h *Host) checkCPU() error {
+	_, _, c, _ := cpuid(1, 0)
+	if c&(1<<26) == 0 || c&(1<<27) == 0 {
+		return fmt.Errorf("gophene needs a CPU with XSAVE enabled by the OS")
+	}
+	_, b, _, _ := cpuid(7, 0)
+	if b&1 == 0 {
+		return fmt.Errorf("gophene needs the FSGSBASE instructions")
+	}
+	if hw2 := getauxval(atHWCap2); hw2&2 == 0 {
+		return fmt.Errorf("gophene needs a kernel that enables FSGSBASE for user space (Linux 5.9 or later)")
+	}
+	lo, hi := xgetbv()
+	h.xcr0 = uint64(lo) | uint64(hi)<<32
+	_, size, _, _ := cpuid(0xd, 0)
+	if size < 576 {
+		size = 576
+	}
+	h.fpSize = int((size + 63) &^ 63)
+	h.info.FPStateSize = h.fpSize
+	return nil
+}
+
+// findSelf finds the executable mapping holding our own code and the vDSO.
+func (h *Host) findSelf(maps []mapping) error {
+	pc := syscallEntryAddr()
+	for _, m := range maps {
+		if m.start <= pc && pc < m.end && strings.Contains(m.perms, "x") {
+			h.text = pal.Range{Start: m.start, End: m.end}
+		}
+		switch m.name {
+		case "[vdso]":
+			h.info.VDSO = pal.Range{Start: m.start, End: m.end}
+		case "[vvar]", "[vvar_vclock]":
+			h.info.VVar = append(h.info.VVar, pal.Range{Start: m.start, End: m.end})
+		}
+	}
+	if h.text.Start == 0 {
+		return fmt.Errorf("cannot find gophene's own code in /proc/self/maps")
+	}
+	return nil
+}
+
+// readInfo fills the parts of Info that come from the kernel.
+func (h *Host) readInfo() error {
+	h.info.Name = "linux"
+	h.info.PageSize = 4096
+	h.info.HWCap = getauxval(atHWCap)
+	h.info.HWCap2 = getauxval(atHWCap2)
+	h.info.MinSigStkSz = getauxval(51) // AT_MINSIGSTKSZ
+	h.info.Platform = "x86_64"
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err == nil {
+		h.info.CPUCount = set.Count()
+	}
+	if h.info.CPUCount == 0 {
+		h.info.CPUCount = 1
+	}
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err == nil {
+		h.info.MemTotal = si.Totalram * uint64(si.Unit)
+		h.info.MemFree = si.Freeram * uint64(si.Unit)
+		var now unix.Timespec
+		unix.ClockGettime(unix.CLOCK_REALTIME, &now)
+		h.info.BootTime = pal.Timespec{Sec: now.Sec - si.Uptime}
+	}
+	h.info.CPUModel = cpuModel()
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		h.info.CPUInfo = string(b)
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err == nil {
+		h.info.KernelRelease = unix.ByteSliceToString(uts.Release[:])
+		h.info.KernelVersion = unix.ByteSliceToString(uts.Version[:])
+		h.info.Hostname = unix.ByteSliceToString(uts.Nodename[:])
+	}
+	// jmp *%gs:cbEntryOffset
+	h.info.SyscallJump = []byte{0x65, 0xff, 0x24, 0x25,
+		byte(cbEntryOffset & 0xff), byte(cbEntryOffset >> 8), 0, 0}
+	return nil
+}
+
+// cpuModel reads the processor brand string from CPUID.
+func cpuModel() string {
+	var b []byte
+	for leaf := uint32(0x80000002); leaf <= 0x80000004; leaf++ {
+		a, bb, c, d := cpuid(leaf, 0)
+		for _, r := range []uint32{a, bb, c, d} {
+			b = append(b, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+		}
+	}
+	return strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
+}
+
+// auxv is the process's auxiliary vector, read once.
+var auxv = func() map[uint64]uint64 {
+	m := map[uint64]uint64{}
+	b, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return m
+	}
+	for i := 0; i+16 <= len(b); i += 16 {
+		k := *(*uint64)(unsafe.Pointer(&b[i]))
+		v := *(*uint64)(unsafe.Pointer(&b[i+8]))
+		m[k] = v
+	}
+	return m
+}()
+
+func getauxval(k uint64) uint64 { return auxv[k] }
+
+// errnoErr turns a raw errno into a PAL error (nil for 0).
+func errnoErr(e unix.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return pal.ErrorFromErrno(e)
+}
+
+// palErr turns an error from x/sys/unix into a PAL error.
+func palErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := err.(unix.Errno); ok {
+		return pal.ErrorFromErrno(e)
+	}
+	return pal.ErrIO
+}
+
+func mmap(addr, size uintptr, prot, flags, fd int, off int64) (uintptr, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_MMAP, addr, size, uintptr(prot), uintptr(flags), uintptr(fd), uintptr(off))
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return r, nil
+}
+
+func munmap(addr, size uintptr) error {
+	_, _, e := unix.RawSyscall(unix.SYS_MUNMAP, addr, size, 0)
+	return errnoErr(e)
+}
+
+// Auxiliary-vector keys.
+const (
+	atHWCap  = 16
+	atHWCap2 = 26
+)

@@ -1,0 +1,71 @@
+package linux
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// ClockGet reads a host clock.
+func (h *Host) ClockGet(clock int32, ts *pal.Timespec) error {
+	var t unix.Timespec
+	_, _, e := unix.RawSyscall(unix.SYS_CLOCK_GETTIME, uintptr(clock), uintptr(unsafe.Pointer(&t)), 0)
+	if e != 0 {
+		return errnoErr(e)
+	}
+	*ts = pal.Timespec{Sec: t.Sec, Nsec: t.Nsec}
+	return nil
+}
+
+// ClockResolution reads a clock's resolution.
+func (h *Host) ClockResolution(clock int32, ts *pal.Timespec) error {
+	var t unix.Timespec
+	_, _, e := unix.RawSyscall(unix.SYS_CLOCK_GETRES, uintptr(clock), uintptr(unsafe.Pointer(&t)), 0)
+	if e != 0 {
+		return errnoErr(e)
+	}
+	*ts = pal.Timespec{Sec: t.Sec, Nsec: t.Nsec}
+	return nil
+}
+
+// Sleep waits on the monotonic clock.
+func (h *Host) Sleep(ns int64) error {
+	t := unix.NsecToTimespec(ns)
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, 0,
+			uintptr(unsafe.Pointer(&t)), uintptr(unsafe.Pointer(&t)), 0, 0)
+		if e != unix.EINTR {
+			return errnoErr(e)
+		}
+	}
+}
+
+// RandomRead fills p from the kernel's random source.
+func (h *Host) RandomRead(p []byte) error {
+	for len(p) > 0 {
+		n, err := unix.Getrandom(p, 0)
+		if err != nil && err != unix.EINTR {
+			return palErr(err)
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// ProcessExit ends the host process.
+func (h *Host) ProcessExit(code int) { unix.Exit(code) }
+
+// DebugLog writes a log line to the host's standard error.
+func (h *Host) DebugLog(msg []byte) {
+	for len(msg) > 0 {
+		n, err := unix.Write(2, msg)
+		if err != nil && err != unix.EINTR {
+			return
+		}
+		if n > 0 {
+			msg = msg[n:]
+		}
+	}
+}

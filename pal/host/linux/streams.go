@@ -1,0 +1,276 @@
+package linux
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Streams are host file descriptors. Calls that may block (read, write,
+// poll, sync) use unix.Syscall so the Go scheduler can run other goroutines
+// meanwhile; the rest use RawSyscall.
+
+func (h *Host) fd(hd pal.Handle) (int, error) {
+	if !h.handles.valid(hd) {
+		return -1, pal.ErrBadHandle
+	}
+	return int(hd), nil
+}
+
+func bufPtr(p []byte) uintptr {
+	if len(p) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&p[0]))
+}
+
+func (h *Host) rw(hd pal.Handle, nr uintptr, p []byte, off int64, at bool) (int, error) {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return 0, err
+	}
+	var r uintptr
+	var e unix.Errno
+	if at {
+		r, _, e = unix.Syscall6(nr, uintptr(fd), bufPtr(p), uintptr(len(p)), uintptr(off), 0, 0)
+	} else {
+		r, _, e = unix.Syscall(nr, uintptr(fd), bufPtr(p), uintptr(len(p)))
+	}
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(r), nil
+}
+
+// StreamRead reads at the stream's position.
+func (h *Host) StreamRead(hd pal.Handle, p []byte) (int, error) {
+	return h.rw(hd, unix.SYS_READ, p, 0, false)
+}
+
+// StreamWrite writes at the stream's position.
+func (h *Host) StreamWrite(hd pal.Handle, p []byte) (int, error) {
+	return h.rw(hd, unix.SYS_WRITE, p, 0, false)
+}
+
+// StreamPread reads at off.
+func (h *Host) StreamPread(hd pal.Handle, p []byte, off int64) (int, error) {
+	return h.rw(hd, unix.SYS_PREAD64, p, off, true)
+}
+
+// StreamPwrite writes at off.
+func (h *Host) StreamPwrite(hd pal.Handle, p []byte, off int64) (int, error) {
+	return h.rw(hd, unix.SYS_PWRITE64, p, off, true)
+}
+
+// StreamSeek moves the stream's position.
+func (h *Host) StreamSeek(hd pal.Handle, off int64, whence int) (int64, error) {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return 0, err
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_LSEEK, uintptr(fd), uintptr(off), uintptr(whence))
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int64(r), nil
+}
+
+// StreamStat describes the open stream.
+func (h *Host) StreamStat(hd pal.Handle, st *pal.Stat) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	var sx unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, statxMask, &sx); err != nil {
+		return palErr(err)
+	}
+	fillStat(st, &sx)
+	return nil
+}
+
+// StreamReaddir reads directory entries.
+func (h *Host) StreamReaddir(hd pal.Handle, p []byte) (int, error) {
+	return h.rw(hd, unix.SYS_GETDENTS64, p, 0, false)
+}
+
+// StreamTruncate sets a file's length.
+func (h *Host) StreamTruncate(hd pal.Handle, size int64) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	return palErr(unix.Ftruncate(fd, size))
+}
+
+// StreamSync flushes a file.
+func (h *Host) StreamSync(hd pal.Handle, dataOnly bool) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	if dataOnly {
+		return palErr(unix.Fdatasync(fd))
+	}
+	return palErr(unix.Fsync(fd))
+}
+
+// StreamAllocate preallocates file space.
+func (h *Host) StreamAllocate(hd pal.Handle, mode uint32, off, size int64) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	return palErr(unix.Fallocate(fd, mode, off, size))
+}
+
+// StreamAdvise passes a posix_fadvise hint.
+func (h *Host) StreamAdvise(hd pal.Handle, off, size int64, advice int) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	return palErr(unix.Fadvise(fd, off, size, advice))
+}
+
+// StreamChmod changes an open file's mode.
+func (h *Host) StreamChmod(hd pal.Handle, mode uint32) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	return palErr(unix.Fchmod(fd, mode))
+}
+
+// StreamChown changes an open file's owners.
+func (h *Host) StreamChown(hd pal.Handle, uid, gid int) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	return palErr(unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH))
+}
+
+// StreamUtimes sets an open file's times.
+func (h *Host) StreamUtimes(hd pal.Handle, times *[2]pal.Timespec) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	ts := toUnixTimes(times)
+	_, _, e := unix.RawSyscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+	return errnoErr(e)
+}
+
+// StreamSetFlags changes O_APPEND and O_NONBLOCK.
+func (h *Host) StreamSetFlags(hd pal.Handle, flags int) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags&(unix.O_APPEND|unix.O_NONBLOCK|unix.O_ASYNC|unix.O_DIRECT|unix.O_NOATIME))
+	return palErr(err)
+}
+
+// terminalRequests are the ioctl requests StreamTerminal passes through.
+var terminalRequests = map[uint]bool{
+	unix.TCGETS: true, unix.TCSETS: true, unix.TCSETSW: true, unix.TCSETSF: true,
+	unix.TIOCGWINSZ: true, unix.TIOCSWINSZ: true, unix.TIOCGPGRP: true, unix.TIOCSPGRP: true,
+	0x541b: true, unix.TCFLSH: true, unix.TIOCOUTQ: true, unix.TCXONC: true,
+	unix.TCSBRK: true, unix.TIOCGSID: true, unix.TIOCSCTTY: true, unix.TIOCNOTTY: true,
+	unix.TIOCGPTN: true, unix.TIOCSPTLCK: true, unix.TCGETS2: true, unix.TCSETS2: true,
+	unix.TCSETSW2: true, unix.TCSETSF2: true,
+}
+
+// StreamTerminal performs a terminal control request.
+func (h *Host) StreamTerminal(hd pal.Handle, req uint, arg uintptr) (int, error) {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return 0, err
+	}
+	if !terminalRequests[req] {
+		return 0, pal.ErrNotTerminal
+	}
+	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), arg)
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(r), nil
+}
+
+// StreamWait polls streams; timeout is in nanoseconds, < 0 for none.
+func (h *Host) StreamWait(fds []pal.PollFd, timeout int64) (int, error) {
+	pfds := make([]unix.PollFd, len(fds))
+	for i, f := range fds {
+		if !h.handles.valid(f.H) {
+			pfds[i] = unix.PollFd{Fd: -1}
+			continue
+		}
+		pfds[i] = unix.PollFd{Fd: int32(f.H), Events: f.Events}
+	}
+	var ts *unix.Timespec
+	if timeout >= 0 {
+		t := unix.NsecToTimespec(timeout)
+		ts = &t
+	}
+	var p uintptr
+	if len(pfds) > 0 {
+		p = uintptr(unsafe.Pointer(&pfds[0]))
+	}
+	r, _, e := unix.Syscall6(unix.SYS_PPOLL, p, uintptr(len(pfds)), uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	for i := range fds {
+		fds[i].Revents = pfds[i].Revents
+	}
+	return int(r), nil
+}
+
+// StreamClose releases a handle.
+func (h *Host) StreamClose(hd pal.Handle) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	h.handles.remove(hd)
+	return palErr(unix.Close(fd))
+}
+
+// PipeCreate makes an anonymous pipe.
+func (h *Host) PipeCreate(flags int) (pal.Handle, pal.Handle, error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], flags&(unix.O_NONBLOCK|unix.O_DIRECT)|unix.O_CLOEXEC); err != nil {
+		return pal.NoHandle, pal.NoHandle, palErr(err)
+	}
+	return h.handles.add(p[0]), h.handles.add(p[1]), nil
+}
+
+// StdHandles returns duplicates of the host's standard streams, so that a
+// guest closing its fd 2 never closes the host's log.
+func (h *Host) StdHandles() [3]pal.Handle {
+	var out [3]pal.Handle
+	for i := range out {
+		fd, err := unix.FcntlInt(uintptr(i), unix.F_DUPFD_CLOEXEC, 10)
+		if err != nil {
+			out[i] = pal.NoHandle
+			continue
+		}
+		out[i] = h.handles.add(fd)
+	}
+	return out
+}
+
+// DeviceOpen opens a host device; only the controlling terminal is offered.
+func (h *Host) DeviceOpen(name string, flags int) (pal.Handle, error) {
+	if name != "tty" {
+		return pal.NoHandle, pal.ErrNotExist
+	}
+	fd, err := unix.Open("/dev/tty", flags|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return pal.NoHandle, palErr(err)
+	}
+	return h.handles.add(fd), nil
+}

@@ -1,0 +1,172 @@
+package linux
+
+import (
+	"runtime"
+	"runtime/debug"
+	"unsafe"
+	_ "unsafe" // for go:linkname
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// The Go runtime sees a goroutine running guest code as being in a system
+// call: the scheduler hands its P to others, and stop-the-world and the
+// garbage collector go ahead without waiting for the guest. These two are on
+// the runtime's list of symbols other packages may link to.
+
+//go:linkname entersyscall runtime.entersyscall
+func entersyscall()
+
+//go:linkname exitsyscall runtime.exitsyscall
+func exitsyscall()
+
+// runGuest runs guest code until it leaves. entersyscall and exitsyscall
+// must be called from the same frame with the same stack pointer, which is
+// why this function is nosplit and does nothing else.
+//
+//go:nosplit
+func runGuest() {
+	entersyscall()
+	switchToGuest()
+	exitsyscall()
+}
+
+// guestSignalMask is the host signal mask of every guest thread: all
+// asynchronous signals stay blocked for the thread's whole life, because a
+// Go signal handler that lands while FS holds the guest's TLS finds no g and
+// crashes. Only the synchronous ones stay open (SIGSYS for the trap, the
+// faults for the guest and for Go's own nil checks).
+var guestSignalMask = func() uint64 {
+	mask := ^uint64(0)
+	for _, s := range []unix.Signal{unix.SIGSYS, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP} {
+		mask &^= 1 << (uint(s) - 1)
+	}
+	return mask
+}()
+
+// ThreadStart runs fn on a new locked OS thread set up for guest code.
+func (h *Host) ThreadStart(fn func(cpu *pal.CPU)) error {
+	cb, err := h.newControlBlock()
+	if err != nil {
+		return err
+	}
+	go func() {
+		runtime.LockOSThread()
+		// A Go fault at a guest address (a bad guest pointer followed by
+		// LibOS code) becomes a recoverable panic, not a crash.
+		debug.SetPanicOnFault(true)
+		mask := guestSignalMask
+		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
+		cb.goFS = fsBase()
+		cb.tid = uintptr(unix.Gettid())
+		setGSBase(uintptr(unsafe.Pointer(cb)))
+		fn(&cb.cpu)
+		setGSBase(0)
+		h.freeControlBlock(cb)
+		// Returning without UnlockOSThread ends the thread with the goroutine.
+	}()
+	return nil
+}
+
+// Run enters the guest on the calling guest thread and returns at its next
+// system call or fault.
+func (h *Host) Run(cpu *pal.CPU) pal.Event {
+	cb := (*controlBlock)(unsafe.Pointer(cpu))
+	runGuest()
+	switch cb.reason {
+	case reasonTrap:
+		return pal.Event{Kind: pal.EventSyscall, Trapped: true, Compat: cb.arch != auditArchX8664}
+	case reasonPatched:
+		return pal.Event{Kind: pal.EventSyscall}
+	case reasonFault:
+		return pal.Event{Kind: pal.EventFault, Signo: int32(cb.signo), Code: int32(cb.code),
+			Addr: cb.addr, Trapno: cb.trapno, ErrCode: cb.errcode}
+	default:
+		return pal.Event{Kind: pal.EventInterrupt}
+	}
+}
+
+// newControlBlock maps and initialises a control block.
+func (h *Host) newControlBlock() (*controlBlock, error) {
+	size := cbSize(h.fpSize)
+	p, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, palErr(err)
+	}
+	cb := (*controlBlock)(p)
+	cb.cpu.FP = (*byte)(unsafe.Add(p, fpOffset))
+	cb.cpu.FPSize = uint64(h.fpSize)
+	cb.xcr0 = h.xcr0
+	cb.entry = syscallEntryAddr()
+	cb.mxcsr = 0x1f80
+	// A clean FPU: XSTATE_BV = 0 puts every component in its initial
+	// state; MXCSR is loaded from the legacy area regardless.
+	fp := cb.cpu.FPState()
+	*(*uint32)(unsafe.Pointer(&fp[24])) = 0x1f80
+	*(*uint16)(unsafe.Pointer(&fp[0])) = 0x37f
+	return cb, nil
+}
+
+func (h *Host) freeControlBlock(cb *controlBlock) {
+	unix.MunmapPtr(unsafe.Pointer(cb), cbSize(h.fpSize))
+}
+
+// ThreadYield gives up the CPU.
+func (h *Host) ThreadYield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
+// ThreadSetAffinity pins the host thread running the guest thread cpu.
+func (h *Host) ThreadSetAffinity(cpu *pal.CPU, mask []byte) error {
+	if len(mask) == 0 {
+		return pal.ErrInvalid
+	}
+	tid := (*controlBlock)(unsafe.Pointer(cpu)).tid
+	_, _, e := unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, tid, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	return errnoErr(e)
+}
+
+// ThreadGetAffinity reads the CPU mask of the host thread running cpu.
+func (h *Host) ThreadGetAffinity(cpu *pal.CPU, mask []byte) (int, error) {
+	if len(mask) == 0 {
+		return 0, pal.ErrInvalid
+	}
+	tid := (*controlBlock)(unsafe.Pointer(cpu)).tid
+	n, _, e := unix.RawSyscall(unix.SYS_SCHED_GETAFFINITY, tid, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(n), nil
+}
+
+// ThreadGetCPU returns the CPU and node the caller runs on.
+func (h *Host) ThreadGetCPU() (int, int) {
+	var cpu, node uint32
+	unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), uintptr(unsafe.Pointer(&node)), 0)
+	return int(cpu), int(node)
+}
+
+// FutexWait sleeps on addr while it holds val.
+func (h *Host) FutexWait(addr *uint32, val uint32, timeout int64) error {
+	var ts *unix.Timespec
+	if timeout >= 0 {
+		t := unix.NsecToTimespec(timeout)
+		ts = &t
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitPrivate, uintptr(val), uintptr(unsafe.Pointer(ts)), 0, 0)
+	return errnoErr(e)
+}
+
+// FutexWake wakes up to n sleepers on addr.
+func (h *Host) FutexWake(addr *uint32, n int) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakePrivate, uintptr(n), 0, 0, 0)
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(r), nil
+}
+
+const (
+	futexWaitPrivate = 0 | 128
+	futexWakePrivate = 1 | 128
+)

@@ -1,0 +1,146 @@
+package linux
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// The guest address window. Guest memory lives in two ranges that the host
+// reserves (PROT_NONE, no commit) at start-up, around what the process
+// already uses:
+//
+//   - low:  [64 KiB, 768 GiB), below the Go heap arenas at 0xc000000000; it
+//     holds non-PIE executables at 0x400000 and their brk.
+//   - high: [1 TiB, top), where top stays 64 GiB below the host's own
+//     libraries and thread stacks, so that the kernel keeps placing Go's
+//     future mappings above the window.
+//
+// Go's heap grows up from 0xc000000000 into the 256 GiB left between the two.
+// Because the reservation fills the window, no host mapping can ever land in
+// it, and guest MAP_FIXED mappings can only replace the reservation.
+const (
+	lowStart  = 0x10000
+	lowEnd    = 0xc000000000
+	highStart = 0x10000000000
+	highLimit = 0x7f0000000000
+	hostGap   = 64 << 30
+	minGap    = 2 << 20
+)
+
+// mapping is one line of /proc/self/maps.
+type mapping struct {
+	start, end uintptr
+	perms      string
+	name       string
+}
+
+func readMaps() ([]mapping, error) {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil, fmt.Errorf("reading /proc/self/maps: %w", err)
+	}
+	var ms []mapping
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 5 {
+			continue
+		}
+		lo, hi, ok := strings.Cut(f[0], "-")
+		if !ok {
+			continue
+		}
+		s, err1 := strconv.ParseUint(lo, 16, 64)
+		e, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		m := mapping{start: uintptr(s), end: uintptr(e), perms: f[1]}
+		if len(f) >= 6 {
+			m.name = f[5]
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// windowTop is where the high window ends: below the lowest host mapping in
+// the top part of the address space (libraries, stacks, vDSO), less a gap.
+func windowTop(maps []mapping) uintptr {
+	top := uintptr(highLimit)
+	for _, m := range maps {
+		if m.start >= 0x600000000000 && m.start-hostGap < top {
+			top = m.start - hostGap
+		}
+	}
+	return top &^ (1<<30 - 1)
+}
+
+// gaps returns the parts of [lo, hi) that no mapping covers.
+func gaps(maps []mapping, lo, hi uintptr) []pal.Range {
+	var out []pal.Range
+	cur := lo
+	for _, m := range maps {
+		if m.end <= cur || m.start >= hi {
+			continue
+		}
+		if m.start > cur && m.start-cur >= minGap {
+			out = append(out, pal.Range{Start: cur, End: m.start})
+		}
+		if m.end > cur {
+			cur = m.end
+		}
+	}
+	if hi > cur && hi-cur >= minGap {
+		out = append(out, pal.Range{Start: cur, End: hi})
+	}
+	return out
+}
+
+// reserveGuestWindow reserves every free part of the window. Another Go
+// thread may map something meanwhile; then the maps are read again.
+func (h *Host) reserveGuestWindow(maps []mapping) error {
+	for attempt := 0; attempt < 5; attempt++ {
+		top := windowTop(maps)
+		want := append(gaps(maps, lowStart, lowEnd), gaps(maps, highStart, top)...)
+		var got []pal.Range
+		var err error
+		for _, r := range want {
+			_, err = mmap(r.Start, r.Size(), unix.PROT_NONE,
+				unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, -1, 0)
+			if err != nil {
+				break
+			}
+			got = append(got, r)
+		}
+		if err == nil {
+			h.info.GuestRanges = got
+			return nil
+		}
+		for _, r := range got {
+			munmap(r.Start, r.Size())
+		}
+		if maps, err = readMaps(); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("cannot reserve the guest address window")
+}
+
+// inWindow reports whether [addr, addr+size) lies inside one guest range.
+func (h *Host) inWindow(addr, size uintptr) bool {
+	for _, r := range h.info.GuestRanges {
+		if r.Contains(addr, size) {
+			return true
+		}
+	}
+	return false
+}

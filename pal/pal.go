@@ -1,0 +1,168 @@
+// Package pal is the Platform Adaptation Layer: the one interface through
+// which the LibOS reaches the host.
+//
+// It owns the Host interface (the export list every host implements, checked
+// by the compiler), the plain data types that cross it (CPU state, events,
+// file attributes, memory protections) and the PAL error codes with their
+// Linux errno mapping. It must not import anything from libos/: the LibOS
+// depends on the PAL, never the other way round.
+//
+// The interface is stateless in Gramine's sense: the host keeps only what it
+// needs to run (handles, thread control blocks, the guest address window);
+// every Linux concept (file descriptors, paths, mounts, pids, signals,
+// address-space layout) lives in the LibOS.
+//
+// Guest pointers: methods taking a []byte may be handed a slice over guest
+// memory. The LibOS checks that such a slice lies in guest memory with the
+// right protection before passing it; the host may still fail with Fault.
+package pal
+
+// Host is the complete host interface. Adding a PAL call means adding a
+// method here and implementing it in every host under pal/host/.
+type Host interface {
+	// Info describes the host and the guest's address window. It never changes.
+	Info() *Info
+
+	// --- Memory. The LibOS chooses every guest address; all of them lie in
+	// Info().GuestRanges. Sizes and addresses are page-aligned.
+
+	// MemoryAlloc maps fresh zeroed private memory at addr.
+	MemoryAlloc(addr, size uintptr, prot Prot) error
+	// MemoryMapFile maps the stream h at offset off to addr.
+	MemoryMapFile(addr, size uintptr, prot Prot, shared bool, h Handle, off int64) error
+	// MemoryFree releases guest memory; the range goes back to the window.
+	MemoryFree(addr, size uintptr) error
+	// MemoryProtect changes the protection of mapped guest memory.
+	MemoryProtect(addr, size uintptr, prot Prot) error
+	// MemoryAdvise passes an madvise hint (Linux MADV_* numbering).
+	MemoryAdvise(addr, size uintptr, advice int) error
+	// MemorySync writes back shared file mappings (Linux MS_* flags).
+	MemorySync(addr, size uintptr, flags int) error
+	// MemoryResidency fills vec with one byte per page, bit 0 = resident.
+	MemoryResidency(addr, size uintptr, vec []byte) error
+
+	// --- Files on the host file system. Every path is relative to a
+	// directory handle, never absolute, never contains "..", and the host
+	// never follows a symbolic link while resolving it: the LibOS resolves
+	// links and mounts itself. An empty path names the directory itself.
+
+	// FileOpenRoot opens a host directory or file named by an absolute host
+	// path. Only the LibOS's mount setup uses it.
+	FileOpenRoot(hostPath string) (Handle, error)
+	// FileOpen opens path beneath dir. flags and mode use Linux O_* values.
+	FileOpen(dir Handle, path string, flags int, mode uint32) (Handle, error)
+	// FileStat describes path beneath dir without following a final link.
+	FileStat(dir Handle, path string, st *Stat) error
+	// FileReadlink reads the target of the symbolic link path into buf.
+	FileReadlink(dir Handle, path string, buf []byte) (int, error)
+	// FileMkdir creates a directory.
+	FileMkdir(dir Handle, path string, mode uint32) error
+	// FileMknod creates a FIFO, socket or regular file node.
+	FileMknod(dir Handle, path string, mode uint32, dev uint64) error
+	// FileUnlink removes a file, or a directory when isDir is set.
+	FileUnlink(dir Handle, path string, isDir bool) error
+	// FileRename renames; flags are Linux RENAME_* flags.
+	FileRename(oldDir Handle, oldPath string, newDir Handle, newPath string, flags uint) error
+	// FileLink makes a hard link.
+	FileLink(oldDir Handle, oldPath string, newDir Handle, newPath string) error
+	// FileSymlink creates a symbolic link holding target.
+	FileSymlink(target string, dir Handle, path string) error
+	// FileChmod changes the mode of path (not following a final link).
+	FileChmod(dir Handle, path string, mode uint32) error
+	// FileChown changes owners; -1 leaves one unchanged.
+	FileChown(dir Handle, path string, uid, gid int) error
+	// FileUtimes sets access and modification times (Linux UTIME_* rules).
+	FileUtimes(dir Handle, path string, times *[2]Timespec) error
+	// FileStatfs describes the file system holding path.
+	FileStatfs(dir Handle, path string, st *Statfs) error
+	// FileXattr gets, lists, sets or removes an extended attribute of path.
+	FileXattr(dir Handle, path string, op XattrOp, name string, value []byte, flags int) (int, error)
+
+	// --- Streams: any open handle (file, directory, pipe, console, device).
+
+	// StreamRead reads at the stream's position.
+	StreamRead(h Handle, p []byte) (int, error)
+	// StreamWrite writes at the stream's position.
+	StreamWrite(h Handle, p []byte) (int, error)
+	// StreamPread reads at off without moving the position.
+	StreamPread(h Handle, p []byte, off int64) (int, error)
+	// StreamPwrite writes at off without moving the position.
+	StreamPwrite(h Handle, p []byte, off int64) (int, error)
+	// StreamSeek moves the position (Linux SEEK_* whence).
+	StreamSeek(h Handle, off int64, whence int) (int64, error)
+	// StreamStat describes the open stream.
+	StreamStat(h Handle, st *Stat) error
+	// StreamReaddir reads linux_dirent64 records from a directory stream.
+	StreamReaddir(h Handle, p []byte) (int, error)
+	// StreamTruncate sets the length of a file stream.
+	StreamTruncate(h Handle, size int64) error
+	// StreamSync flushes a file stream; dataOnly is fdatasync.
+	StreamSync(h Handle, dataOnly bool) error
+	// StreamAllocate preallocates (Linux fallocate modes).
+	StreamAllocate(h Handle, mode uint32, off, size int64) error
+	// StreamAdvise passes a posix_fadvise hint.
+	StreamAdvise(h Handle, off, size int64, advice int) error
+	// StreamChmod changes the mode of an open file.
+	StreamChmod(h Handle, mode uint32) error
+	// StreamChown changes the owners of an open file.
+	StreamChown(h Handle, uid, gid int) error
+	// StreamUtimes sets the times of an open file.
+	StreamUtimes(h Handle, times *[2]Timespec) error
+	// StreamSetFlags changes the stream's status flags (O_APPEND, O_NONBLOCK).
+	StreamSetFlags(h Handle, flags int) error
+	// StreamTerminal performs a terminal control request (TCGETS, TCSETS*,
+	// TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, TIOCSPGRP, FIONREAD) on a stream.
+	StreamTerminal(h Handle, req uint, arg uintptr) (int, error)
+	// StreamWait waits until one of the streams is ready (poll semantics);
+	// timeout < 0 waits forever. It returns the number of ready entries.
+	StreamWait(fds []PollFd, timeout int64) (int, error)
+	// StreamClose releases the handle.
+	StreamClose(h Handle) error
+	// PipeCreate makes an anonymous pipe (flags: O_NONBLOCK, O_DIRECT).
+	PipeCreate(flags int) (r, w Handle, err error)
+	// StdHandles returns the host's standard input, output and error.
+	StdHandles() [3]Handle
+	// DeviceOpen opens a host device by name ("tty" is the controlling terminal).
+	DeviceOpen(name string, flags int) (Handle, error)
+
+	// --- Threads and CPU.
+
+	// ThreadStart runs fn on a new host thread dedicated to one guest thread;
+	// cpu is that thread's register state, zeroed. The thread ends when fn
+	// returns.
+	ThreadStart(fn func(cpu *CPU)) error
+	// Run executes guest code on the calling guest thread from the state in
+	// cpu until the guest makes a system call or faults.
+	Run(cpu *CPU) Event
+	// ThreadSetAffinity pins the guest thread whose state is cpu to the
+	// CPUs set in mask (bit i of byte i/8 is CPU i).
+	ThreadSetAffinity(cpu *CPU, mask []byte) error
+	// ThreadGetAffinity stores that thread's CPU mask in mask and returns
+	// the size of the host's CPU mask in bytes.
+	ThreadGetAffinity(cpu *CPU, mask []byte) (int, error)
+	// ThreadGetCPU returns the CPU and NUMA node the caller runs on.
+	ThreadGetCPU() (cpu, node int)
+	// ThreadYield gives up the CPU.
+	ThreadYield()
+	// FutexWait sleeps while *addr == val, up to timeout nanoseconds
+	// (< 0: forever). It fails with TryAgain if the value differs and
+	// TimedOut when the time passes.
+	FutexWait(addr *uint32, val uint32, timeout int64) error
+	// FutexWake wakes up to n sleepers on addr and returns how many woke.
+	FutexWake(addr *uint32, n int) (int, error)
+
+	// --- Time, randomness, process.
+
+	// ClockGet reads a clock (Linux CLOCK_* numbering).
+	ClockGet(clock int32, ts *Timespec) error
+	// ClockResolution reads a clock's resolution.
+	ClockResolution(clock int32, ts *Timespec) error
+	// Sleep waits for ns nanoseconds on the monotonic clock.
+	Sleep(ns int64) error
+	// RandomRead fills p with cryptographically strong random bytes.
+	RandomRead(p []byte) error
+	// ProcessExit ends the whole host process with code; it does not return.
+	ProcessExit(code int)
+	// DebugLog writes a LibOS log line to the host's log sink.
+	DebugLog(msg []byte)
+}
