@@ -115,8 +115,7 @@ func (t *Task) syscall() {
 // support; until then a fault kills the process like an unhandled signal.
 func (t *Task) fault(ev pal.Event) {
 	t.P.Log.Debugf("tid %d: signal %d (code %d) at rip %#x, address %#x", t.Tid, ev.Signo, ev.Code, t.CPU.Rip, ev.Addr)
-	t.P.Exit(int(ev.Signo))
-	t.exited = true
+	t.KillProcess(int(ev.Signo))
 }
 
 // Exit ends this thread; the process ends with its last thread.
@@ -136,6 +135,12 @@ func (t *Task) Exit(code int) {
 	if last {
 		p.Exit((code & 0xff) << 8)
 	}
+}
+
+// KillProcess ends the whole process as killed by signal sig.
+func (t *Task) KillProcess(sig int) {
+	t.exited = true
+	t.P.Exit(sig)
 }
 
 // ExitGroup ends the whole process.

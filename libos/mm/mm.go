@@ -68,6 +68,17 @@ type MM struct {
 	MmapTop, MmapBottom uintptr
 
 	brkStart, brk, brkLimit uintptr
+
+	// BeforeChange, if set, is called (without the lock held) before a
+	// range of guest memory is replaced, unmapped or made writable, so
+	// that code rewritten by the LibOS can be put back first.
+	BeforeChange func(start, end uintptr)
+}
+
+func (m *MM) beforeChange(start, end uintptr) {
+	if m.BeforeChange != nil && end > start {
+		m.BeforeChange(start, end)
+	}
 }
 
 // Errors from this package map directly to Linux errno values.
@@ -255,6 +266,9 @@ func (m *MM) Map(r MapRequest) (uintptr, error) {
 	if length < r.Length || r.Addr%PageSize != 0 || r.Offset%PageSize != 0 {
 		return 0, ErrInval
 	}
+	if r.Fixed && r.Flags&LibOS == 0 {
+		m.beforeChange(r.Addr, r.Addr+length)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	addr := r.Addr
@@ -310,6 +324,7 @@ func (m *MM) Unmap(addr, length uintptr) error {
 	if end < addr {
 		return ErrInval
 	}
+	m.beforeChange(addr, end)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.inWindow(addr, end) || m.hasLibOS(addr, end) {
@@ -342,6 +357,9 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 	}
 	if end == addr {
 		return nil
+	}
+	if prot&pal.ProtWrite != 0 {
+		m.beforeChange(addr, end)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -459,6 +477,10 @@ func (m *MM) Remap(old, oldLen, newLen uintptr, mayMove, fixed bool, newAddr uin
 	oldLen, newLen = PageAlign(oldLen), PageAlign(newLen)
 	if fixed && (!mayMove || newAddr%PageSize != 0) {
 		return 0, ErrInval
+	}
+	m.beforeChange(old, old+oldLen)
+	if fixed {
+		m.beforeChange(newAddr, newAddr+newLen)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -646,6 +668,7 @@ func (m *MM) FindFreeNear(addr, size uintptr) (uintptr, error) {
 
 // Reset drops every area (execve). The host memory is released.
 func (m *MM) Reset() {
+	m.beforeChange(0, ^uintptr(0))
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, a := range m.areas {

@@ -120,3 +120,78 @@ const (
 	ssDisable    = 2
 	ssAutodisarm = -1 << 31
 )
+
+// defaultIgnored are the signals whose default action is to do nothing.
+func defaultIgnored(sig int) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGCONT:
+		return true
+	}
+	return false
+}
+
+// sendSelf sends sig to the calling process. Without signal delivery to
+// handlers yet, a caught signal is refused with ENOSYS rather than
+// pretending it arrived.
+func sendSelf(t *kernel.Task, sig int) error {
+	if sig < 0 || sig > 64 {
+		return unix.EINVAL
+	}
+	if sig == 0 {
+		return nil
+	}
+	act := t.P.SigAction(sig)
+	switch {
+	case act.Handler == 1: // SIG_IGN
+		return nil
+	case act.Handler == 0: // SIG_DFL
+		if defaultIgnored(sig) || sig == int(unix.SIGSTOP) || sig == int(unix.SIGTSTP) ||
+			sig == int(unix.SIGTTIN) || sig == int(unix.SIGTTOU) {
+			return nil
+		}
+		t.KillProcess(sig)
+		return nil
+	}
+	t.P.Log.Warnf("signal %d has a handler; delivering signals to handlers is not supported yet", sig)
+	return unix.ENOSYS
+}
+
+// Kill implements kill(2) for the calling process and its group.
+func Kill(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	pid := int(int32(a[0]))
+	if pid != t.P.Pid && pid != 0 && pid != -1 && pid != -t.P.Pgid {
+		return 0, unix.ESRCH
+	}
+	return boolErr(sendSelf(t, int(a[1])))
+}
+
+// Tgkill implements tgkill(2) for the calling process's threads.
+func Tgkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int(int32(a[0])) <= 0 || int(int32(a[1])) <= 0 {
+		return 0, unix.EINVAL
+	}
+	if int(int32(a[0])) != t.P.Pid || !isTask(t, int(int32(a[1]))) {
+		return 0, unix.ESRCH
+	}
+	return boolErr(sendSelf(t, int(a[2])))
+}
+
+// Tkill implements tkill(2).
+func Tkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if int(int32(a[0])) <= 0 {
+		return 0, unix.EINVAL
+	}
+	if !isTask(t, int(int32(a[0]))) {
+		return 0, unix.ESRCH
+	}
+	return boolErr(sendSelf(t, int(a[1])))
+}
+
+func isTask(t *kernel.Task, tid int) bool {
+	for _, o := range t.P.Tasks() {
+		if o.Tid == tid {
+			return true
+		}
+	}
+	return false
+}

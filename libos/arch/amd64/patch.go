@@ -45,6 +45,9 @@ type Patcher struct {
 	mu     sync.Mutex
 	pages  []*stubPage
 	failed map[uintptr]bool
+	// sites maps the address of every rewritten jump to the bytes it
+	// replaced.
+	sites map[uintptr][5]byte
 	// Patched counts rewritten sites (for tests and statistics).
 	Patched atomic.Int64
 }
@@ -61,7 +64,31 @@ const (
 
 // NewPatcher makes a patcher for p, or nil if the host has no direct path.
 func NewPatcher(p *kernel.Process) *Patcher {
-	return &Patcher{p: p, jump: p.Info.SyscallJump, failed: map[uintptr]bool{}}
+	pt := &Patcher{p: p, jump: p.Info.SyscallJump, failed: map[uintptr]bool{}, sites: map[uintptr][5]byte{}}
+	p.MM.BeforeChange = pt.Restore
+	return pt
+}
+
+// Restore puts back the original code of every rewritten site in
+// [start, end), and forgets the sites, which may be rewritten again once
+// they trap as read-only code.
+func (pt *Patcher) Restore(start, end uintptr) {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	for site, orig := range pt.sites {
+		if site+5 <= start || site >= end {
+			continue
+		}
+		if a, ok := pt.p.MM.Lookup(site); ok {
+			pt.store(site, orig, a)
+		}
+		delete(pt.sites, site)
+	}
+	for site := range pt.failed {
+		if site >= start && site < end {
+			delete(pt.failed, site)
+		}
+	}
 }
 
 // Patch rewrites the site of t's trapped system call if it can.
@@ -82,7 +109,7 @@ func (pt *Patcher) Patch(t *kernel.Task) {
 
 func (pt *Patcher) patch(t *kernel.Task, site uintptr, nr uint64, alone bool) bool {
 	a, ok := pt.p.MM.Lookup(site)
-	if !ok || a.Prot&pal.ProtExec == 0 || a.Flags&(mm.Shared|mm.LibOS) != 0 || site+2 > a.End {
+	if !ok || a.Prot&pal.ProtExec == 0 || a.Prot&pal.ProtWrite != 0 || a.Flags&(mm.Shared|mm.LibOS) != 0 || site+2 > a.End {
 		return false
 	}
 	var code [16]byte
@@ -209,14 +236,31 @@ func (pt *Patcher) writeStub(slot uintptr, stub []byte) bool {
 	return true
 }
 
-// writeJump rewrites 5 bytes at site into "jmp slot", with one aligned
-// 8-byte store when the bytes share a word, so a thread executing the site
-// sees either the old code or the new.
+// writeJump rewrites 5 bytes at site into "jmp slot".
 func (pt *Patcher) writeJump(site, slot uintptr, a mm.Area) bool {
 	rel := int64(slot) - int64(site+5)
 	if rel < -1<<31 || rel >= 1<<31 || site < a.Start || site+5 > a.End {
 		return false
 	}
+	var orig, jmp [5]byte
+	if umem.CopyIn(orig[:], site) != nil {
+		return false
+	}
+	jmp[0] = 0xe9
+	binary.LittleEndian.PutUint32(jmp[1:], uint32(int32(rel)))
+	if !pt.store(site, jmp, a) {
+		return false
+	}
+	pt.sites[site] = orig
+	pt.Patched.Add(1)
+	return true
+}
+
+// store writes 5 bytes of code at site, inside area a, making the page
+// writable for the moment. The bytes go in with one aligned 8-byte store
+// when they share a word, so a thread executing the site sees either the
+// old code or the new.
+func (pt *Patcher) store(site uintptr, code [5]byte, a mm.Area) bool {
 	host := pt.p.Host
 	first := site &^ (mm.PageSize - 1)
 	last := (site + 4) &^ (mm.PageSize - 1)
@@ -227,19 +271,14 @@ func (pt *Patcher) writeJump(site, slot uintptr, a mm.Area) bool {
 		}
 		defer host.MemoryProtect(first, size, a.Prot)
 	}
-	var jmp [5]byte
-	jmp[0] = 0xe9
-	binary.LittleEndian.PutUint32(jmp[1:], uint32(int32(rel)))
 	if word := site &^ 7; site+5 <= word+8 {
 		p := (*uint64)(unsafe.Pointer(&umem.Bytes(word, 8)[0]))
-		old := atomic.LoadUint64(p)
 		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], old)
-		copy(b[site-word:], jmp[:])
+		binary.LittleEndian.PutUint64(b[:], atomic.LoadUint64(p))
+		copy(b[site-word:], code[:])
 		atomic.StoreUint64(p, binary.LittleEndian.Uint64(b[:]))
 	} else {
-		copy(umem.Bytes(site, 5), jmp[:])
+		copy(umem.Bytes(site, 5), code[:])
 	}
-	pt.Patched.Add(1)
 	return true
 }

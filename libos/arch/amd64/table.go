@@ -192,6 +192,9 @@ var calls = map[int]kernel.Syscall{
 	unix.SYS_SIGALTSTACK:            {Fn: sys.Sigaltstack, Support: partial, Args: "xx", Note: "kept; used once signals are delivered"},
 	unix.SYS_WAIT4:                  {Fn: sys.Wait4, Support: partial, Args: "dxxx", Note: "no child processes yet: ECHILD"},
 	unix.SYS_WAITID:                 {Fn: sys.Waitid, Support: partial, Args: "ddxxx", Note: "no child processes yet: ECHILD"},
+	unix.SYS_KILL:                   {Fn: sys.Kill, Support: partial, Args: "dd", Note: "own process; default actions and ignoring, no handlers yet"},
+	unix.SYS_TGKILL:                 {Fn: sys.Tgkill, Support: partial, Args: "ddd", Note: "own threads; default actions and ignoring, no handlers yet"},
+	unix.SYS_TKILL:                  {Fn: sys.Tkill, Support: partial, Args: "dd", Note: "own threads; default actions and ignoring, no handlers yet"},
 	unix.SYS_FUTEX:                  {Fn: sys.Futex, Support: partial, Args: "xdxxxx", Note: "WAIT, WAKE and their BITSET forms with the match-any bitset"},
 }
 
