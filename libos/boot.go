@@ -41,6 +41,7 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	}
 	log := kernel.NewLogger(host, level)
 	p := kernel.NewProcess(host, amd64.Table(), log)
+	p.Frames = amd64.Frames{Info: host.Info()}
 	if !opt.NoPatch {
 		p.Patch = amd64.NewPatcher(p).Patch
 	}

@@ -118,6 +118,28 @@ type Host interface {
 	StreamWait(fds []PollFd, timeout int64) (int, error)
 	// StreamClose releases the handle.
 	StreamClose(h Handle) error
+	// EventCreate makes an event counter stream (Linux eventfd semantics:
+	// 8-byte reads and writes; flags EFD_NONBLOCK, EFD_SEMAPHORE).
+	EventCreate(initval uint32, flags int) (Handle, error)
+	// TimerCreate makes a timer stream on clock (Linux timerfd semantics:
+	// reads return the 8-byte expiry count; flags TFD_NONBLOCK).
+	TimerCreate(clock int32, flags int) (Handle, error)
+	// TimerSet arms or disarms a timer stream; values are {interval, value}
+	// pairs and flags Linux's TFD_TIMER_* flags. old, if set, receives the
+	// previous setting.
+	TimerSet(h Handle, flags int, value *[2]Timespec, old *[2]Timespec) error
+	// TimerGet reads a timer stream's interval and time to the next expiry.
+	TimerGet(h Handle, cur *[2]Timespec) error
+	// PollSetCreate makes a set of streams to wait on (Linux epoll).
+	PollSetCreate() (Handle, error)
+	// PollSetControl adds (1), deletes (2) or modifies (3) a stream in a
+	// set, with Linux EPOLL* event bits and an opaque data word.
+	PollSetControl(set Handle, op int, h Handle, events uint32, data uint64) error
+	// PollSetWait waits until streams in the set are ready and fills buf
+	// with 12-byte records (events uint32, data uint64: Linux's packed
+	// epoll_event); timeout in nanoseconds, < 0 forever. It returns the
+	// number of records.
+	PollSetWait(set Handle, buf []byte, timeout int64) (int, error)
 	// PipeCreate makes an anonymous pipe (flags: O_NONBLOCK, O_DIRECT).
 	PipeCreate(flags int) (r, w Handle, err error)
 	// StdHandles returns the host's standard input, output and error.
@@ -144,12 +166,26 @@ type Host interface {
 	ThreadGetCPU() (cpu, node int)
 	// ThreadYield gives up the CPU.
 	ThreadYield()
-	// FutexWait sleeps while *addr == val, up to timeout nanoseconds
-	// (< 0: forever). It fails with TryAgain if the value differs and
-	// TimedOut when the time passes.
-	FutexWait(addr *uint32, val uint32, timeout int64) error
-	// FutexWake wakes up to n sleepers on addr and returns how many woke.
-	FutexWake(addr *uint32, n int) (int, error)
+	// ThreadInterrupt makes the guest thread cpu leave guest code, or a
+	// blocking PAL call, as soon as possible: Run returns EventInterrupt and
+	// a blocking call fails with ErrInterrupted. The thread must not have
+	// finished.
+	ThreadInterrupt(cpu *CPU)
+	// FutexWait sleeps while *addr == val, until woken by a FutexWake whose
+	// bitset shares a bit with bitset, or until deadline on clock passes
+	// (nil: no deadline; TimedOut). It fails with TryAgain if *addr != val
+	// and Interrupted on ThreadInterrupt. shared futexes may be waited on
+	// from another host process mapping the same memory.
+	FutexWait(addr *uint32, val, bitset uint32, shared bool, clock int32, deadline *Timespec) error
+	// FutexWake wakes up to n sleepers on addr whose bitset matches.
+	FutexWake(addr *uint32, n int, bitset uint32, shared bool) (int, error)
+	// FutexRequeue wakes up to n sleepers on addr and moves up to n2 others
+	// to addr2; with cmp set it first checks *addr == *cmp (TryAgain).
+	FutexRequeue(addr *uint32, n int, addr2 *uint32, n2 int, cmp *uint32, shared bool) (int, error)
+	// FutexWakeOp applies op (Linux FUTEX_OP encoding) to *addr2, wakes up
+	// to n sleepers on addr, and up to n2 on addr2 if the op's comparison
+	// held.
+	FutexWakeOp(addr *uint32, n int, addr2 *uint32, n2 int, op uint32, shared bool) (int, error)
 
 	// --- Time, randomness, process.
 
@@ -157,8 +193,19 @@ type Host interface {
 	ClockGet(clock int32, ts *Timespec) error
 	// ClockResolution reads a clock's resolution.
 	ClockResolution(clock int32, ts *Timespec) error
-	// Sleep waits for ns nanoseconds on the monotonic clock.
-	Sleep(ns int64) error
+	// Sleep waits until deadline on clock; it fails with Interrupted on
+	// ThreadInterrupt.
+	Sleep(clock int32, deadline Timespec) error
+	// ThreadClock reads the CPU time the guest thread cpu has used.
+	ThreadClock(cpu *CPU, ts *Timespec) error
+	// ThreadTimes reports CPU time used by the calling thread or, with
+	// process set, by the whole host process.
+	ThreadTimes(process bool, t *Times) error
+	// HostSignals asks the host to call fn whenever the world outside sends
+	// the process an asynchronous signal meant for the guest (Linux
+	// numbering: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1,
+	// SIGUSR2, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU).
+	HostSignals(fn func(sig int))
 	// RandomRead fills p with cryptographically strong random bytes.
 	RandomRead(p []byte) error
 	// ProcessExit ends the whole host process with code; it does not return.

@@ -51,8 +51,12 @@ type Info struct {
 	// holding the return address, enters the host's system-call path
 	// without a trap. Empty if the host has no such path.
 	SyscallJump []byte
-	// FPStateSize is the size of a thread's FPU state image.
-	FPStateSize int
+	// FPStateSize is the size of a thread's FPU state buffer (CPU.FPSize);
+	// XSaveSize is how much of it the XSAVE image uses, and XSaveFeatures
+	// the state components it holds (XCR0).
+	FPStateSize   int
+	XSaveSize     int
+	XSaveFeatures uint64
 	// CPUModel is the processor's brand string.
 	CPUModel string
 	// Kernel identity for uname: release and version strings of the host.
@@ -154,3 +158,12 @@ const (
 	XattrSet
 	XattrRemove
 )
+
+// Times is CPU time used.
+type Times struct {
+	User, System Timespec
+	// MaxRSS is the peak resident set in KiB.
+	MaxRSS int64
+	// MinorFaults, MajorFaults and context switches, as getrusage counts them.
+	MinorFaults, MajorFaults, VolSwitches, InvolSwitches int64
+}

@@ -72,9 +72,21 @@ type Process struct {
 	Subreaper   bool
 	Personality uint32
 	Nice        int
+	// ChildTimes is the CPU time of waited-for children (RUSAGE_CHILDREN).
+	ChildTimes pal.Times
 
 	sigMu   sync.Mutex
 	actions [65]SigAction
+	shared  sigQueue // process-directed pending signals
+
+	// Frames builds signal frames (set by the architecture code).
+	Frames SigFrames
+	// OnSignal, if set, is called whenever a signal is queued (signalfd).
+	OnSignal func()
+
+	timersMu sync.Mutex
+	itimers  [3]*Timer
+	timers   map[int]*Timer
 
 	tasksMu sync.Mutex
 	tasks   map[int]*Task

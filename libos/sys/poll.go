@@ -6,6 +6,7 @@ package sys
 
 import (
 	"encoding/binary"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -54,16 +55,32 @@ func pollFds(t *kernel.Task, fds []unix.PollFd, timeout int64) (int, error) {
 	if len(host) == 0 {
 		if ready == 0 && timeout != 0 {
 			if timeout < 0 {
-				return 0, unix.EINTR // nothing can ever become ready
+				waitForSignal(t, time.Time{})
+				return 0, kernel.ErrRestartNoHand
 			}
-			if err := sleepFor(t, timeout); err != nil {
-				return 0, err
+			cut, err := sleepUntil(t, unix.CLOCK_MONOTONIC, addNow(t, unix.CLOCK_MONOTONIC, pal.Timespec{Nsec: timeout}))
+			if cut {
+				return 0, kernel.ErrRestartNoHand
 			}
+			return 0, err
 		}
 		return ready, nil
 	}
-	if _, err := t.P.Host.StreamWait(host, timeout); err != nil {
-		return 0, mapErr(err)
+	deadline := time.Now().Add(time.Duration(timeout))
+	for {
+		_, err := t.P.Host.StreamWait(host, timeout)
+		if err != pal.ErrInterrupted {
+			if err != nil {
+				return 0, mapErr(err)
+			}
+			break
+		}
+		if t.SignalPending() {
+			return 0, kernel.ErrRestartNoHand
+		}
+		if timeout > 0 {
+			timeout = max(int64(time.Until(deadline)), 0)
+		}
 	}
 	for j, h := range host {
 		if h.Revents != 0 {
@@ -106,8 +123,29 @@ func Poll(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return doPoll(t, a[0], a[1], timeout)
 }
 
-// Ppoll implements ppoll(2); the signal mask argument waits for signal
-// support.
+// withMask runs a wait with the signal mask at maskAddr (if any) in force;
+// the old mask comes back when the call returns, or when the handler of the
+// signal that ended the wait returns.
+func withMask(t *kernel.Task, maskAddr, size uintptr, wait func() (uintptr, error)) (uintptr, error) {
+	if maskAddr == 0 {
+		return wait()
+	}
+	if size != 8 {
+		return 0, unix.EINVAL
+	}
+	var mask uint64
+	if err := kernel.CopyInObj(t, maskAddr, &mask); err != nil {
+		return 0, err
+	}
+	t.SetSavedMask(mask)
+	r, err := wait()
+	if err != kernel.ErrRestartNoHand && err != unix.EINTR {
+		t.RestoreSavedMask()
+	}
+	return r, err
+}
+
+// Ppoll implements ppoll(2).
 func Ppoll(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	timeout := int64(-1)
 	if a[2] != 0 {
@@ -117,7 +155,7 @@ func Ppoll(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		timeout = ts.Nano()
 	}
-	return doPoll(t, a[0], a[1], timeout)
+	return withMask(t, a[3], a[4], func() (uintptr, error) { return doPoll(t, a[0], a[1], timeout) })
 }
 
 // doSelect implements select over fd_set bitmaps.
@@ -211,7 +249,8 @@ func Select(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return doSelect(t, int(int32(a[0])), a[1], a[2], a[3], timeout)
 }
 
-// Pselect6 implements pselect6(2); the signal mask waits for signal support.
+// Pselect6 implements pselect6(2); its sixth argument points at
+// {sigset pointer, size}.
 func Pselect6(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	timeout := int64(-1)
 	if a[4] != 0 {
@@ -221,7 +260,15 @@ func Pselect6(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		timeout = ts.Nano()
 	}
-	return doSelect(t, int(int32(a[0])), a[1], a[2], a[3], timeout)
+	var ms [2]uint64
+	if a[5] != 0 {
+		if err := kernel.CopyInObj(t, a[5], &ms); err != nil {
+			return 0, err
+		}
+	}
+	return withMask(t, uintptr(ms[0]), uintptr(ms[1]), func() (uintptr, error) {
+		return doSelect(t, int(int32(a[0])), a[1], a[2], a[3], timeout)
+	})
 }
 
 // poll event bits x/sys/unix does not name.

@@ -55,8 +55,15 @@ func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := f.Impl.Read(buf)
-	return uintptr(n), vfs.Errno(err)
+	if tr, ok := f.Impl.(taskReader); ok {
+		tmp := make([]byte, len(buf))
+		n, err := tr.ReadTask(t, tmp, f.Flags()&unix.O_NONBLOCK != 0)
+		copy(buf, tmp[:n])
+		return uintptr(n), err
+	}
+	var n int
+	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = f.Impl.Read(buf); return })
+	return uintptr(n), err
 }
 
 // Write implements write(2).
@@ -70,8 +77,9 @@ func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := f.Impl.Write(buf)
-	return uintptr(n), vfs.Errno(err)
+	var n int
+	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = f.Impl.Write(buf); return })
+	return uintptr(n), err
 }
 
 // Pread64 implements pread64(2).
@@ -242,8 +250,9 @@ func doReadv(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := readVec(bufs, total, streamRead(f), off)
-	return uintptr(n), vfs.Errno(err)
+	var n int
+	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = readVec(bufs, total, streamRead(f), off); return })
+	return uintptr(n), err
 }
 
 func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
@@ -256,8 +265,9 @@ func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) 
 	if err != nil {
 		return 0, err
 	}
-	n, err := writeVec(bufs, total, streamWrite(f), off)
-	return uintptr(n), vfs.Errno(err)
+	var n int
+	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = writeVec(bufs, total, streamWrite(f), off); return })
+	return uintptr(n), err
 }
 
 // Readv implements readv(2).

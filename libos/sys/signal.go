@@ -1,10 +1,13 @@
 package sys
 
-// Implementation of rt_sigaction, rt_sigprocmask and sigaltstack: the
-// process's dispositions, masks and alternate stacks are kept as Linux keeps
-// them, ready for signal delivery.
+// Implementation of rt_sigaction, rt_sigprocmask, sigaltstack, kill, tkill,
+// tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, rt_sigpending, pause,
+// rt_sigsuspend, rt_sigtimedwait and restart_syscall. Delivery itself is in
+// libos/kernel/signal.go, frames in libos/arch/amd64/signal.go.
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
@@ -15,10 +18,12 @@ type sigaction struct {
 	Handler, Flags, Restorer, Mask uint64
 }
 
+const unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
+
 // RtSigaction implements rt_sigaction(2).
 func RtSigaction(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	sig := int(a[0])
-	if a[3] != 8 || sig < 1 || sig > 64 {
+	if a[3] != 8 || sig < 1 || sig > kernel.NumSignals {
 		return 0, unix.EINVAL
 	}
 	var act sigaction
@@ -30,47 +35,46 @@ func RtSigaction(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			return 0, err
 		}
 	}
-	old := t.P.SigAction(sig)
 	if a[2] != 0 {
+		old := t.P.SigAction(sig)
 		o := sigaction{old.Handler, old.Flags, old.Restorer, old.Mask}
 		if err := kernel.CopyOutObj(t, a[2], &o); err != nil {
 			return 0, err
 		}
 	}
 	if a[1] != 0 {
-		act.Mask &^= 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
-		t.P.SetSigAction(sig, kernel.SigAction{Handler: act.Handler, Flags: act.Flags, Restorer: act.Restorer, Mask: act.Mask})
+		t.P.SetSigAction(sig, kernel.SigAction{Handler: act.Handler, Flags: act.Flags, Restorer: act.Restorer,
+			Mask: act.Mask &^ unblockable})
 	}
 	return 0, nil
 }
 
 // RtSigprocmask implements rt_sigprocmask(2).
 func RtSigprocmask(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	how := int(a[0])
 	if a[3] != 8 {
 		return 0, unix.EINVAL
 	}
-	old := t.SigMask
+	old := t.SigMask()
 	if a[1] != 0 {
 		var set uint64
 		if err := kernel.CopyInObj(t, a[1], &set); err != nil {
 			return 0, err
 		}
-		set &^= 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
-		switch how {
+		var mask uint64
+		switch int(a[0]) {
 		case unix.SIG_BLOCK:
-			t.SigMask |= set
+			mask = old | set
 		case unix.SIG_UNBLOCK:
-			t.SigMask &^= set
+			mask = old &^ set
 		case unix.SIG_SETMASK:
-			t.SigMask = set
+			mask = set
 		default:
 			return 0, unix.EINVAL
 		}
+		t.SetSigMask(mask)
 	}
 	if a[2] != 0 {
 		if err := kernel.CopyOutObj(t, a[2], &old); err != nil {
-			t.SigMask = old
 			return 0, err
 		}
 	}
@@ -85,26 +89,42 @@ type stackT struct {
 	Size  uint64
 }
 
+// sigaltstack flags.
+const (
+	ssOnstack    = 1
+	ssDisable    = 2
+	ssAutodisarm = -1 << 31
+)
+
 // Sigaltstack implements sigaltstack(2).
 func Sigaltstack(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	old := stackT{Sp: t.AltStack[0], Flags: int32(t.AltStack[1]), Size: t.AltStack[2]}
-	if old.Size == 0 {
+	sp := t.CPU.Rsp
+	base, size := t.AltStack[0], t.AltStack[2]
+	on := size != 0 && sp > base && sp-base <= size
+	old := stackT{Sp: base, Flags: int32(t.AltStack[1]), Size: size}
+	switch {
+	case size == 0:
 		old.Flags = ssDisable
+	case on:
+		old.Flags |= ssOnstack
 	}
 	if a[0] != 0 {
 		var ss stackT
 		if err := kernel.CopyInObj(t, a[0], &ss); err != nil {
 			return 0, err
 		}
-		switch {
-		case ss.Flags&^(ssDisable|ssAutodisarm) != 0:
+		if on {
+			return 0, unix.EPERM
+		}
+		switch mode := ss.Flags &^ ssAutodisarm; {
+		case mode != 0 && mode != ssDisable && mode != ssOnstack:
 			return 0, unix.EINVAL
-		case ss.Flags&ssDisable != 0:
+		case mode == ssDisable:
 			t.AltStack = [3]uint64{}
 		case ss.Size < uint64(t.P.Info.MinSigStkSz) || ss.Size < 2048:
 			return 0, unix.ENOMEM
 		default:
-			t.AltStack = [3]uint64{ss.Sp, uint64(ss.Flags), ss.Size}
+			t.AltStack = [3]uint64{ss.Sp, uint64(uint32(ss.Flags & ssAutodisarm)), ss.Size}
 		}
 	}
 	if a[1] != 0 {
@@ -115,83 +135,240 @@ func Sigaltstack(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return 0, nil
 }
 
-// sigaltstack flags.
-const (
-	ssDisable    = 2
-	ssAutodisarm = -1 << 31
-)
-
-// defaultIgnored are the signals whose default action is to do nothing.
-func defaultIgnored(sig int) bool {
-	switch unix.Signal(sig) {
-	case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGCONT:
-		return true
-	}
-	return false
-}
-
-// sendSelf sends sig to the calling process. Without signal delivery to
-// handlers yet, a caught signal is refused with ENOSYS rather than
-// pretending it arrived.
-func sendSelf(t *kernel.Task, sig int) error {
-	if sig < 0 || sig > 64 {
+func checkSig(sig int) error {
+	if sig < 0 || sig > kernel.NumSignals {
 		return unix.EINVAL
 	}
-	if sig == 0 {
-		return nil
-	}
-	act := t.P.SigAction(sig)
-	switch {
-	case act.Handler == 1: // SIG_IGN
-		return nil
-	case act.Handler == 0: // SIG_DFL
-		if defaultIgnored(sig) || sig == int(unix.SIGSTOP) || sig == int(unix.SIGTSTP) ||
-			sig == int(unix.SIGTTIN) || sig == int(unix.SIGTTOU) {
-			return nil
-		}
-		t.KillProcess(sig)
-		return nil
-	}
-	t.P.Log.Warnf("signal %d has a handler; delivering signals to handlers is not supported yet", sig)
-	return unix.ENOSYS
+	return nil
 }
 
-// Kill implements kill(2) for the calling process and its group.
+// Kill implements kill(2) for this process: its own pid, its group (0 or
+// -pgid) and "everyone" (-1) all mean the calling process.
 func Kill(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	pid := int(int32(a[0]))
+	pid, sig := int(int32(a[0])), int(int32(a[1]))
+	if err := checkSig(sig); err != nil {
+		return 0, err
+	}
 	if pid != t.P.Pid && pid != 0 && pid != -1 && pid != -t.P.Pgid {
 		return 0, unix.ESRCH
 	}
-	return boolErr(sendSelf(t, int(a[1])))
+	if sig != 0 {
+		info := kernel.NewSigInfo(sig, kernel.SiUser).SetSender(t.P.Pid, t.P.Creds().Uid)
+		t.P.SignalProcess(info)
+	}
+	return 0, nil
 }
 
-// Tgkill implements tgkill(2) for the calling process's threads.
+// findTask finds thread tid of this process (and, if tgid > 0, checks it).
+func findTask(t *kernel.Task, tgid, tid int) (*kernel.Task, error) {
+	if tid <= 0 || tgid == 0 || tgid < -1 {
+		return nil, unix.EINVAL
+	}
+	if tgid > 0 && tgid != t.P.Pid {
+		return nil, unix.ESRCH
+	}
+	for _, o := range t.P.Tasks() {
+		if o.Tid == tid {
+			return o, nil
+		}
+	}
+	return nil, unix.ESRCH
+}
+
+func sendTo(t *kernel.Task, target *kernel.Task, sig int, info *kernel.SigInfo) error {
+	if err := checkSig(sig); err != nil {
+		return err
+	}
+	if sig != 0 {
+		target.SignalTask(info)
+	}
+	return nil
+}
+
+// Tgkill implements tgkill(2).
 func Tgkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if int(int32(a[0])) <= 0 || int(int32(a[1])) <= 0 {
-		return 0, unix.EINVAL
+	sig := int(int32(a[2]))
+	if err := checkSig(sig); err != nil {
+		return 0, err
 	}
-	if int(int32(a[0])) != t.P.Pid || !isTask(t, int(int32(a[1]))) {
-		return 0, unix.ESRCH
+	target, err := findTask(t, int(int32(a[0])), int(int32(a[1])))
+	if err != nil {
+		return 0, err
 	}
-	return boolErr(sendSelf(t, int(a[2])))
+	return 0, sendTo(t, target, sig, kernel.NewSigInfo(sig, kernel.SiTkill).SetSender(t.P.Pid, t.P.Creds().Uid))
 }
 
 // Tkill implements tkill(2).
 func Tkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if int(int32(a[0])) <= 0 {
-		return 0, unix.EINVAL
+	sig := int(int32(a[1]))
+	if err := checkSig(sig); err != nil {
+		return 0, err
 	}
-	if !isTask(t, int(int32(a[0]))) {
-		return 0, unix.ESRCH
+	target, err := findTask(t, -1, int(int32(a[0])))
+	if err != nil {
+		return 0, err
 	}
-	return boolErr(sendSelf(t, int(a[1])))
+	return 0, sendTo(t, target, sig, kernel.NewSigInfo(sig, kernel.SiTkill).SetSender(t.P.Pid, t.P.Creds().Uid))
 }
 
-func isTask(t *kernel.Task, tid int) bool {
-	for _, o := range t.P.Tasks() {
-		if o.Tid == tid {
+// queuedInfo reads the siginfo of rt_sigqueueinfo. Another process may not
+// forge kernel or tkill codes; here every target is the caller's process.
+func queuedInfo(t *kernel.Task, sig int, addr uintptr) (*kernel.SigInfo, error) {
+	var info kernel.SigInfo
+	if err := kernel.CopyInObj(t, addr, &info); err != nil {
+		return nil, err
+	}
+	info.Signo = int32(sig)
+	return &info, nil
+}
+
+// RtSigqueueinfo implements rt_sigqueueinfo(2).
+func RtSigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	pid, sig := int(int32(a[0])), int(int32(a[1]))
+	if err := checkSig(sig); err != nil {
+		return 0, err
+	}
+	info, err := queuedInfo(t, sig, a[2])
+	if err != nil {
+		return 0, err
+	}
+	if pid != t.P.Pid {
+		return 0, unix.ESRCH
+	}
+	if sig != 0 {
+		t.P.SignalProcess(info)
+	}
+	return 0, nil
+}
+
+// RtTgsigqueueinfo implements rt_tgsigqueueinfo(2).
+func RtTgsigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	sig := int(int32(a[2]))
+	if err := checkSig(sig); err != nil {
+		return 0, err
+	}
+	info, err := queuedInfo(t, sig, a[3])
+	if err != nil {
+		return 0, err
+	}
+	target, err := findTask(t, int(int32(a[0])), int(int32(a[1])))
+	if err != nil {
+		return 0, err
+	}
+	return 0, sendTo(t, target, sig, info)
+}
+
+// RtSigpending implements rt_sigpending(2): pending signals that are
+// blocked.
+func RtSigpending(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[1] > 8 {
+		return 0, unix.EINVAL
+	}
+	set := t.Pending() & t.SigMask()
+	b := umemBytes(&set)[:a[1]]
+	return 0, t.CopyOut(a[0], b)
+}
+
+// waitForSignal blocks until a signal the thread does not block is pending,
+// or until deadline (zero: none); it reports whether the time ran out.
+func waitForSignal(t *kernel.Task, deadline time.Time) bool {
+	var timer <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return true
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	for !t.SignalPending() {
+		select {
+		case <-t.Interrupted():
+		case <-timer:
 			return true
 		}
 	}
 	return false
+}
+
+// Pause implements pause(2).
+func Pause(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	waitForSignal(t, time.Time{})
+	return 0, kernel.ErrRestartNoHand
+}
+
+// RtSigsuspend implements rt_sigsuspend(2): wait with a temporary mask
+// until a handler runs; the old mask comes back when it returns.
+func RtSigsuspend(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[1] != 8 {
+		return 0, unix.EINVAL
+	}
+	var mask uint64
+	if err := kernel.CopyInObj(t, a[0], &mask); err != nil {
+		return 0, err
+	}
+	t.SetSavedMask(mask)
+	waitForSignal(t, time.Time{})
+	return 0, kernel.ErrRestartNoHand
+}
+
+// RtSigtimedwait implements rt_sigtimedwait(2).
+func RtSigtimedwait(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[3] != 8 {
+		return 0, unix.EINVAL
+	}
+	var set uint64
+	if err := kernel.CopyInObj(t, a[0], &set); err != nil {
+		return 0, err
+	}
+	set &^= unblockable
+	var deadline time.Time
+	if a[2] != 0 {
+		ts, err := getTimespec(t, a[2])
+		if err != nil {
+			return 0, err
+		}
+		deadline = time.Now().Add(time.Duration(ts.Nano()))
+	}
+	// Signals in set are taken while they are blocked; unblocking them for
+	// the wait lets their arrival wake the thread, as Linux does.
+	old := t.SigMask()
+	t.SetSigMask(old &^ set)
+	defer t.SetSigMask(old)
+	for {
+		if info, ok := t.TakeSignal(set); ok {
+			if a[1] != 0 {
+				if err := kernel.CopyOutObj(t, a[1], &info); err != nil {
+					return 0, err
+				}
+			}
+			return uintptr(info.Signo), nil
+		}
+		if t.SignalPending() {
+			return 0, unix.EINTR
+		}
+		if waitForSignal(t, deadline) {
+			if info, ok := t.TakeSignal(set); ok {
+				if a[1] != 0 {
+					if err := kernel.CopyOutObj(t, a[1], &info); err != nil {
+						return 0, err
+					}
+				}
+				return uintptr(info.Signo), nil
+			}
+			return 0, unix.EAGAIN
+		}
+	}
+}
+
+// RestartSyscall implements restart_syscall(2): it resumes the call a
+// signal interrupted.
+func RestartSyscall(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	fn := t.RestartFn
+	t.RestartFn = nil
+	if fn == nil {
+		return 0, unix.EINTR
+	}
+	return fn(t, a)
 }

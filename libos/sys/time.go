@@ -103,12 +103,44 @@ func Time(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return uintptr(ts.Sec), nil
 }
 
-// sleepFor sleeps and reports what is left (always zero without signals).
-func sleepFor(t *kernel.Task, ns int64) error {
-	if ns <= 0 {
-		return nil
+// sleepUntil sleeps until deadline on clock. It reports whether a signal
+// to deliver cut the sleep short; interrupts without one are absorbed.
+func sleepUntil(t *kernel.Task, clock int32, deadline pal.Timespec) (bool, error) {
+	for {
+		err := t.P.Host.Sleep(clock, deadline)
+		if err != pal.ErrInterrupted {
+			return false, mapErr(err)
+		}
+		if t.SignalPending() {
+			return true, nil
+		}
 	}
-	return mapErr(t.P.Host.Sleep(ns))
+}
+
+// remaining is the time left until deadline on clock (never negative).
+func remaining(t *kernel.Task, clock int32, deadline pal.Timespec) pal.Timespec {
+	var now pal.Timespec
+	t.P.Host.ClockGet(clock, &now)
+	ns := max(deadline.Nano()-now.Nano(), 0)
+	return pal.Timespec{Sec: ns / 1e9, Nsec: ns % 1e9}
+}
+
+// sleepRelative sleeps until deadline; a signal gives EINTR with the time
+// left in rem (if set), or a restart through restart_syscall.
+func sleepRelative(t *kernel.Task, clock int32, deadline pal.Timespec, rem uintptr) (uintptr, error) {
+	cut, err := sleepUntil(t, clock, deadline)
+	if err != nil || !cut {
+		return 0, err
+	}
+	if rem != 0 {
+		if err := putTimespec(t, rem, remaining(t, clock, deadline)); err != nil {
+			return 0, err
+		}
+	}
+	t.RestartFn = func(t *kernel.Task, _ kernel.Args) (uintptr, error) {
+		return sleepRelative(t, clock, deadline, rem)
+	}
+	return 0, kernel.ErrRestartBlock
 }
 
 // Nanosleep implements nanosleep(2).
@@ -117,7 +149,7 @@ func Nanosleep(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	return boolErr(sleepFor(t, req.Nano()))
+	return sleepRelative(t, unix.CLOCK_MONOTONIC, addNow(t, unix.CLOCK_MONOTONIC, req), a[1])
 }
 
 // ClockNanosleep implements clock_nanosleep(2), relative and absolute.
@@ -125,7 +157,7 @@ func ClockNanosleep(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	clock, flags := int32(a[0]), a[1]
 	switch clock {
 	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI,
-		unix.CLOCK_REALTIME_ALARM, unix.CLOCK_BOOTTIME_ALARM:
+		unix.CLOCK_REALTIME_ALARM, unix.CLOCK_BOOTTIME_ALARM, unix.CLOCK_PROCESS_CPUTIME_ID:
 	case unix.CLOCK_THREAD_CPUTIME_ID:
 		return 0, unix.EINVAL
 	default:
@@ -138,32 +170,33 @@ func ClockNanosleep(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	ns := req.Nano()
-	if flags&unix.TIMER_ABSTIME != 0 {
-		var now pal.Timespec
-		if err := t.P.Host.ClockGet(clock, &now); err != nil {
-			return 0, mapErr(err)
-		}
-		ns -= now.Nano()
+	if flags&unix.TIMER_ABSTIME == 0 {
+		return sleepRelative(t, clock, addNow(t, clock, req), a[3])
 	}
-	return boolErr(sleepFor(t, ns))
+	cut, err := sleepUntil(t, clock, req)
+	if cut {
+		return 0, kernel.ErrRestartNoHand
+	}
+	return 0, err
 }
 
 // clockTicks is sysconf(_SC_CLK_TCK).
 const clockTicks = 100
 
-// cpuTime is the process's CPU time so far.
-func cpuTime(t *kernel.Task, clock int32) pal.Timespec {
-	var ts pal.Timespec
-	t.P.Host.ClockGet(clock, &ts)
-	return ts
+// cpuTimes reports the CPU time of the process or the calling thread.
+func cpuTimes(t *kernel.Task, process bool) pal.Times {
+	var tm pal.Times
+	t.P.Host.ThreadTimes(process, &tm)
+	return tm
 }
 
-// Times implements times(2). CPU time is reported as user time.
+// Times implements times(2).
 func Times(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if a[0] != 0 {
-		cpu := cpuTime(t, unix.CLOCK_PROCESS_CPUTIME_ID)
-		tms := [4]int64{cpu.Nano() / (1e9 / clockTicks)}
+		tm := cpuTimes(t, true)
+		tick := int64(1e9 / clockTicks)
+		tms := [4]int64{tm.User.Nano() / tick, tm.System.Nano() / tick, t.P.ChildTimes.User.Nano() / tick,
+			t.P.ChildTimes.System.Nano() / tick}
 		if err := kernel.CopyOutObj(t, a[0], &tms); err != nil {
 			return 0, err
 		}
@@ -173,19 +206,23 @@ func Times(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return uintptr(now.Nano() / (1e9 / clockTicks)), nil
 }
 
-// Getrusage implements getrusage(2). CPU time is reported as user time.
+// Getrusage implements getrusage(2).
 func Getrusage(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	var ru unix.Rusage
+	var tm pal.Times
 	switch int32(a[0]) {
 	case unix.RUSAGE_SELF:
-		cpu := cpuTime(t, unix.CLOCK_PROCESS_CPUTIME_ID)
-		ru.Utime = unix.NsecToTimeval(cpu.Nano())
+		tm = cpuTimes(t, true)
 	case unix.RUSAGE_THREAD:
-		cpu := cpuTime(t, unix.CLOCK_THREAD_CPUTIME_ID)
-		ru.Utime = unix.NsecToTimeval(cpu.Nano())
+		tm = cpuTimes(t, false)
 	case unix.RUSAGE_CHILDREN:
+		tm = t.P.ChildTimes
 	default:
 		return 0, unix.EINVAL
+	}
+	ru := unix.Rusage{
+		Utime: unix.NsecToTimeval(tm.User.Nano()), Stime: unix.NsecToTimeval(tm.System.Nano()),
+		Maxrss: tm.MaxRSS, Minflt: tm.MinorFaults, Majflt: tm.MajorFaults,
+		Nvcsw: tm.VolSwitches, Nivcsw: tm.InvolSwitches,
 	}
 	return boolErr(kernel.CopyOutObj(t, a[1], &ru))
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
+	"gophene/libos/umem"
 	"gophene/libos/vfs"
 	"gophene/pal"
 )
@@ -95,4 +96,23 @@ func boolErr(err error) (uintptr, error) {
 		return 0, vfs.Errno(err)
 	}
 	return 0, nil
+}
+
+// umemBytes is the memory of a uint64 as bytes, for partial copies.
+func umemBytes(v *uint64) []byte { return umem.StructBytes(v) }
+
+// retryEINTR runs op until it is not interrupted, or until an interrupt
+// comes with a signal to deliver: then code is returned for the dispatcher
+// to turn into EINTR or a restart. Interrupts with nothing to deliver
+// (wake-ups of internal waits) are absorbed.
+func retryEINTR(t *kernel.Task, code unix.Errno, op func() error) error {
+	for {
+		err := vfs.Errno(op())
+		if err != unix.EINTR {
+			return err
+		}
+		if t.SignalPending() {
+			return code
+		}
+	}
 }

@@ -82,3 +82,8 @@ func CString(addr uintptr, max int) (s string, err error) {
 	}
 	return "", unix.ENAMETOOLONG
 }
+
+// StructBytes is the memory of the value p points to, as bytes.
+func StructBytes[T any](p *T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), unsafe.Sizeof(*p))
+}

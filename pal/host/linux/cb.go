@@ -26,7 +26,10 @@ type controlBlock struct {
 	trapno  uint64
 	errcode uint64
 	inGuest uint64
-	tid     uintptr // host thread id, for affinity calls
+	tid     uintptr // host thread id, for affinity calls and interrupts
+	// pending is set by ThreadInterrupt before it signals the thread: the
+	// next entry into the guest or interruptible host call returns at once.
+	pending uint64
 }
 
 // Exit reasons written by the assembly.
@@ -50,6 +53,11 @@ func cbSize(fpSize int) uintptr {
 
 // Implemented in entry_amd64.s.
 func switchToGuest()
+func switchToGuestAddr() uintptr
+func kickHandlerAddr() uintptr
+func rawBlockingAddr() uintptr
+func rawBlocking(nr, a1, a2, a3, a4, a5, a6 uintptr) (r, errno uintptr)
+func currentCB() uintptr
 func sigsysHandlerAddr() uintptr
 func faultHandlerAddr() uintptr
 func syscallEntryAddr() uintptr
@@ -62,4 +70,16 @@ func xgetbv() (lo, hi uint32)
 var (
 	goSigsysHandler uintptr
 	goFaultHandlers [65]uintptr
+)
+
+// Code addresses the interrupt handler needs, found by findCodeRanges.
+var (
+	// [entryStart, entryEnd]: switchToGuest between its pending check and
+	// its jump into the guest; an interrupt there abandons the entry.
+	entryStart, entryEnd uintptr
+	// [blockStart, blockSyscall]: rawBlocking from its pending check up to
+	// its syscall instruction; an interrupt there skips the call (EINTR).
+	blockStart, blockSyscall uintptr
+	// [textStart, textEnd): all of gophene's code.
+	textStart, textEnd uintptr
 )

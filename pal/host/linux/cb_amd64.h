@@ -38,6 +38,8 @@
 #define CB_TRAPNO 344
 #define CB_ERR 352
 #define CB_INGUEST 360
+#define CB_TID 368
+#define CB_PENDING 376
 
 // Reasons stored in CB_REASON.
 #define REASON_TRAP 1

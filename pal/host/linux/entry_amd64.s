@@ -27,9 +27,15 @@
 #include "cb_amd64.h"
 
 // func switchToGuest()
+//
+// From the pending check to the final jump, an interrupt (kickHandler)
+// abandons the entry and returns as if the guest had been interrupted: the
+// control block still holds the guest's whole state.
 TEXT ·switchToGuest(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	SP, CB_GOSP(GS)	// SP points at our return address
 	MOVQ	BP, CB_GOBP(GS)
+	CMPL	CB_PENDING(GS), $0
+	JNE	interrupted
 	// Guest FPU and vector state.
 	MOVL	CB_XCR0LO(GS), AX
 	MOVL	CB_XCR0HI(GS), DX
@@ -61,6 +67,9 @@ TEXT ·switchToGuest(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	CPU_R15(GS), R15
 	MOVQ	CPU_RSP(GS), SP
 	JMP	CPU_RIP(GS)
+interrupted:
+	MOVQ	$REASON_INTERRUPT, CB_REASON(GS)
+	RET
 
 // RETURN_TO_GO resumes Go right after switchToGuest's call. GS holds the
 // control block; every general register is free. The Go compiler reloads
@@ -193,8 +202,107 @@ chain:
 	MOVQ	(AX)(DI*8), AX
 	JMP	AX
 
+// kickHandler is the handler of the interrupt signal (C ABI), installed
+// with SA_SIGINFO|SA_ONSTACK|SA_NODEFER and without SA_RESTART, so that a
+// host system call it interrupts fails with EINTR. Where the thread was
+// decides what it does:
+//   - not a guest thread: nothing;
+//   - in rawBlocking before its syscall instruction: skip the call, EINTR;
+//   - in switchToGuest after the pending check: abandon the entry;
+//   - elsewhere in gophene's code: nothing (pending is seen later);
+//   - in guest code: leave to Go as for a trapped system call.
+TEXT ·kickHandler(SB),NOSPLIT|NOFRAME,$0
+	RDGSBASEQ	AX
+	TESTQ	AX, AX
+	JZ	done
+	MOVQ	UC_RIP(DX), CX
+	CMPQ	CX, ·blockStart(SB)
+	JB	notblock
+	CMPQ	CX, ·blockSyscall(SB)
+	JA	notblock
+	MOVQ	$-4, UC_RAX(DX)	// -EINTR
+	MOVQ	·blockSyscall(SB), CX
+	ADDQ	$2, CX
+	MOVQ	CX, UC_RIP(DX)
+	RET
+notblock:
+	CMPQ	CX, ·entryStart(SB)
+	JB	notentry
+	CMPQ	CX, ·entryEnd(SB)
+	JA	notentry
+	MOVQ	$REASON_INTERRUPT, CB_REASON(GS)
+	RETURN_TO_GO
+notentry:
+	CMPQ	CX, ·textStart(SB)
+	JB	guest
+	CMPQ	CX, ·textEnd(SB)
+	JAE	guest
+done:
+	RET
+guest:
+	SAVE_UCONTEXT
+	MOVQ	$REASON_INTERRUPT, CB_REASON(GS)
+	RETURN_TO_GO
+
+// func rawBlocking(nr, a1, a2, a3, a4, a5, a6 uintptr) (r, errno uintptr)
+//
+// A host system call that an interrupt can cut short: if the calling guest
+// thread has an interrupt pending, or one arrives before the syscall
+// instruction has run, it returns EINTR without blocking (kickHandler moves
+// RIP past the instruction). Once the call runs, the interrupt signal itself
+// makes the kernel return EINTR.
+TEXT ·rawBlocking(SB),NOSPLIT,$0-72
+	MOVQ	a1+8(FP), DI
+	MOVQ	a2+16(FP), SI
+	MOVQ	a3+24(FP), DX
+	MOVQ	a4+32(FP), R10
+	MOVQ	a5+40(FP), R8
+	MOVQ	a6+48(FP), R9
+	MOVQ	nr+0(FP), AX
+	RDGSBASEQ	R11	// blockStart
+	TESTQ	R11, R11
+	JZ	call
+	CMPL	CB_PENDING(GS), $0
+	JEQ	call
+	MOVQ	$-4, AX
+	JMP	result
+call:
+	SYSCALL	// blockSyscall
+result:
+	CMPQ	AX, $0xfffffffffffff001
+	JLS	ok
+	MOVQ	$-1, r+56(FP)
+	NEGQ	AX
+	MOVQ	AX, errno+64(FP)
+	RET
+ok:
+	MOVQ	AX, r+56(FP)
+	MOVQ	$0, errno+64(FP)
+	RET
+
+// func currentCB() uintptr: the calling thread's control block, or 0.
+TEXT ·currentCB(SB),NOSPLIT,$0-8
+	RDGSBASEQ	AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
 // Addresses of the handlers, taken here so they are the raw ABI0 entry
 // points and not Go's ABIInternal wrappers.
+TEXT ·kickHandlerAddr(SB),NOSPLIT,$0-8
+	LEAQ	·kickHandler(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·switchToGuestAddr(SB),NOSPLIT,$0-8
+	LEAQ	·switchToGuest(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·rawBlockingAddr(SB),NOSPLIT,$0-8
+	LEAQ	·rawBlocking(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
 TEXT ·sigsysHandlerAddr(SB),NOSPLIT,$0-8
 	LEAQ	·sigsysHandler(SB), AX
 	MOVQ	AX, ret+0(FP)

@@ -59,6 +59,9 @@ func start() (*Host, error) {
 	if err := h.findSelf(maps); err != nil {
 		return nil, err
 	}
+	if err := findCodeRanges(h.text); err != nil {
+		return nil, err
+	}
 	if err := h.readInfo(); err != nil {
 		return nil, err
 	}
@@ -102,6 +105,8 @@ func (h *Host) checkCPU() error {
 	}
 	h.fpSize = int((size + 63) &^ 63)
 	h.info.FPStateSize = h.fpSize
+	h.info.XSaveSize = int(size)
+	h.info.XSaveFeatures = h.xcr0
 	return nil
 }
 

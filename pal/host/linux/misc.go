@@ -30,18 +30,6 @@ func (h *Host) ClockResolution(clock int32, ts *pal.Timespec) error {
 	return nil
 }
 
-// Sleep waits on the monotonic clock.
-func (h *Host) Sleep(ns int64) error {
-	t := unix.NsecToTimespec(ns)
-	for {
-		_, _, e := unix.Syscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, 0,
-			uintptr(unsafe.Pointer(&t)), uintptr(unsafe.Pointer(&t)), 0, 0)
-		if e != unix.EINTR {
-			return errnoErr(e)
-		}
-	}
-}
-
 // RandomRead fills p from the kernel's random source.
 func (h *Host) RandomRead(p []byte) error {
 	for len(p) > 0 {

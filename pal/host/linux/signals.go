@@ -51,6 +51,17 @@ func installSignalHandlers() error {
 	if err := rtSigaction(unix.SIGSYS, &sys, nil); err != nil {
 		return fmt.Errorf("installing the SIGSYS handler: %w", err)
 	}
+	if err := rtSigaction(sigKick, nil, &old); err != nil {
+		return fmt.Errorf("reading the %v handler: %w", sigKick, err)
+	}
+	kick := sigactionT{
+		handler:  kickHandlerAddr(),
+		flags:    saSiginfo | saOnstack | saNodefer | saRestorer,
+		restorer: sys.restorer,
+	}
+	if err := rtSigaction(sigKick, &kick, nil); err != nil {
+		return fmt.Errorf("installing the interrupt handler: %w", err)
+	}
 	for _, sig := range faultSignals {
 		if err := rtSigaction(sig, nil, &old); err != nil {
 			return fmt.Errorf("reading the %v handler: %w", sig, err)

@@ -9,8 +9,8 @@ import (
 )
 
 // Streams are host file descriptors. Calls that may block (read, write,
-// poll, sync) use unix.Syscall so the Go scheduler can run other goroutines
-// meanwhile; the rest use RawSyscall.
+// poll) go through blocking(), which releases the Go scheduler's P and which
+// ThreadInterrupt cuts short; the rest use RawSyscall.
 
 func (h *Host) fd(hd pal.Handle) (int, error) {
 	if !h.handles.valid(hd) {
@@ -31,17 +31,8 @@ func (h *Host) rw(hd pal.Handle, nr uintptr, p []byte, off int64, at bool) (int,
 	if err != nil {
 		return 0, err
 	}
-	var r uintptr
-	var e unix.Errno
-	if at {
-		r, _, e = unix.Syscall6(nr, uintptr(fd), bufPtr(p), uintptr(len(p)), uintptr(off), 0, 0)
-	} else {
-		r, _, e = unix.Syscall(nr, uintptr(fd), bufPtr(p), uintptr(len(p)))
-	}
-	if e != 0 {
-		return 0, errnoErr(e)
-	}
-	return int(r), nil
+	r, err := blocking(nr, uintptr(fd), bufPtr(p), uintptr(len(p)), uintptr(off), 0, 0)
+	return int(r), err
 }
 
 // StreamRead reads at the stream's position.
@@ -219,9 +210,9 @@ func (h *Host) StreamWait(fds []pal.PollFd, timeout int64) (int, error) {
 	if len(pfds) > 0 {
 		p = uintptr(unsafe.Pointer(&pfds[0]))
 	}
-	r, _, e := unix.Syscall6(unix.SYS_PPOLL, p, uintptr(len(pfds)), uintptr(unsafe.Pointer(ts)), 0, 0, 0)
-	if e != 0 {
-		return 0, errnoErr(e)
+	r, err := blocking(unix.SYS_PPOLL, p, uintptr(len(pfds)), uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+	if err != nil {
+		return 0, err
 	}
 	for i := range fds {
 		fds[i].Revents = pfds[i].Revents

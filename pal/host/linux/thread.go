@@ -2,6 +2,7 @@ package linux
 
 import (
 	"runtime"
+	"sync/atomic"
 	"runtime/debug"
 	"unsafe"
 	_ "unsafe" // for go:linkname
@@ -40,7 +41,7 @@ func runGuest() {
 // faults for the guest and for Go's own nil checks).
 var guestSignalMask = func() uint64 {
 	mask := ^uint64(0)
-	for _, s := range []unix.Signal{unix.SIGSYS, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP} {
+	for _, s := range []unix.Signal{unix.SIGSYS, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, sigKick} {
 		mask &^= 1 << (uint(s) - 1)
 	}
 	return mask
@@ -84,6 +85,7 @@ func (h *Host) Run(cpu *pal.CPU) pal.Event {
 		return pal.Event{Kind: pal.EventFault, Signo: int32(cb.signo), Code: int32(cb.code),
 			Addr: cb.addr, Trapno: cb.trapno, ErrCode: cb.errcode}
 	default:
+		atomic.StoreUint64(&cb.pending, 0)
 		return pal.Event{Kind: pal.EventInterrupt}
 	}
 }
@@ -146,27 +148,3 @@ func (h *Host) ThreadGetCPU() (int, int) {
 	return int(cpu), int(node)
 }
 
-// FutexWait sleeps on addr while it holds val.
-func (h *Host) FutexWait(addr *uint32, val uint32, timeout int64) error {
-	var ts *unix.Timespec
-	if timeout >= 0 {
-		t := unix.NsecToTimespec(timeout)
-		ts = &t
-	}
-	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitPrivate, uintptr(val), uintptr(unsafe.Pointer(ts)), 0, 0)
-	return errnoErr(e)
-}
-
-// FutexWake wakes up to n sleepers on addr.
-func (h *Host) FutexWake(addr *uint32, n int) (int, error) {
-	r, _, e := unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakePrivate, uintptr(n), 0, 0, 0)
-	if e != 0 {
-		return 0, errnoErr(e)
-	}
-	return int(r), nil
-}
-
-const (
-	futexWaitPrivate = 0 | 128
-	futexWakePrivate = 1 | 128
-)

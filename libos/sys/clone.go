@@ -1,0 +1,133 @@
+package sys
+
+// Implementation of clone and clone3 for threads (CLONE_VM|CLONE_THREAD):
+// a new locked goroutine on a new host thread runs a copy of the caller's
+// registers. Child processes come with process support.
+
+import (
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/kernel"
+	"gophene/libos/umem"
+)
+
+const (
+	cloneVM            = 0x00000100
+	cloneFS            = 0x00000200
+	cloneFiles         = 0x00000400
+	cloneSighand       = 0x00000800
+	clonePidfd         = 0x00001000
+	cloneVfork         = 0x00004000
+	cloneParent        = 0x00008000
+	cloneThread        = 0x00010000
+	cloneNewns         = 0x00020000
+	cloneSysvsem       = 0x00040000
+	cloneSettls        = 0x00080000
+	cloneParentSettid  = 0x00100000
+	cloneChildCleartid = 0x00200000
+	cloneDetached      = 0x00400000
+	cloneChildSettid   = 0x01000000
+	cloneNamespaces    = 0x7e020080 | cloneNewns // NEWCGROUP, UTS, IPC, USER, PID, NET, TIME
+)
+
+// cloneArgs are clone's arguments, from either entry point.
+type cloneArgs struct {
+	flags               uint64
+	stack               uint64 // the child's stack pointer (0: the parent's)
+	parentTid, childTid uint64
+	tls                 uint64
+	exitSignal          uint64
+}
+
+// Clone implements clone(2): clone(flags, stack, parent_tid, child_tid, tls).
+func Clone(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	return doClone(t, cloneArgs{flags: uint64(a[0]) &^ 0xff, stack: uint64(a[1]), parentTid: uint64(a[2]),
+		childTid: uint64(a[3]), tls: uint64(a[4]), exitSignal: uint64(a[0]) & 0xff})
+}
+
+// Clone3 implements clone3(2).
+func Clone3(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	size := a[1]
+	if size < 64 || size > 4096 {
+		return 0, unix.EINVAL
+	}
+	var ca [11]uint64 // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup
+	buf := umem.StructBytes(&ca)
+	n := min(size, uintptr(len(buf)))
+	if err := t.CopyIn(a[0], buf[:n]); err != nil {
+		return 0, err
+	}
+	if size > uintptr(len(buf)) {
+		// Unknown trailing fields must be zero.
+		rest := make([]byte, size-uintptr(len(buf)))
+		if err := t.CopyIn(a[0]+uintptr(len(buf)), rest); err != nil {
+			return 0, err
+		}
+		for _, b := range rest {
+			if b != 0 {
+				return 0, unix.E2BIG
+			}
+		}
+	}
+	if ca[4] > 64 || ca[9] != 0 || ca[10] != 0 || (ca[5] == 0) != (ca[6] == 0) {
+		return 0, unix.EINVAL
+	}
+	stack := ca[5]
+	if stack != 0 {
+		stack += ca[6] // stacks grow down from the top of the area
+	}
+	return doClone(t, cloneArgs{flags: ca[0], stack: stack, parentTid: ca[3], childTid: ca[2], tls: ca[7],
+		exitSignal: ca[4]})
+}
+
+func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {
+	f := c.flags
+	switch {
+	case f&cloneThread != 0 && f&cloneSighand == 0,
+		f&cloneSighand != 0 && f&cloneVM == 0,
+		f&cloneThread != 0 && f&clonePidfd != 0:
+		return 0, unix.EINVAL
+	case f&cloneNamespaces != 0:
+		return 0, unix.EPERM
+	}
+	if f&cloneThread == 0 || f&cloneVM == 0 {
+		t.P.Log.Warnf("clone without CLONE_THREAD (a new process) is not supported yet")
+		return 0, unix.ENOSYS
+	}
+	parent := t.CPU
+	mask := t.SigMask()
+	child, err := t.P.StartTask(func(n *kernel.Task) {
+		cpu := n.CPU
+		fp := cpu.FP
+		fpSize := cpu.FPSize
+		*cpu = *parent
+		cpu.FP, cpu.FPSize = fp, fpSize
+		copy(cpu.FPState(), parent.FPState())
+		cpu.Rax = 0
+		if c.stack != 0 {
+			cpu.Rsp = c.stack
+		}
+		if f&cloneSettls != 0 {
+			cpu.FSBase = c.tls
+		}
+		n.SetSigMask(mask)
+		n.Name = t.Name
+		n.Policy, n.Priority = t.Policy, t.Priority
+		tid := uint32(n.Tid)
+		// Both ids are written before the child runs, as Linux does: the
+		// child may look at them at once.
+		if f&cloneParentSettid != 0 {
+			kernel.CopyOutObj(n, uintptr(c.parentTid), &tid)
+		}
+		if f&cloneChildSettid != 0 {
+			kernel.CopyOutObj(n, uintptr(c.childTid), &tid)
+		}
+		if f&cloneChildCleartid != 0 {
+			n.ClearChildTid = uintptr(c.childTid)
+		}
+	})
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return uintptr(child.Tid), nil
+}
