@@ -83,6 +83,11 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	}
 	p.Exe, p.Argv, p.Envv, p.Auxv = img.Exe, img.Argv, envp, img.Auxv
 
+	// Signals from the world outside (Ctrl-C, kill) reach the guest as
+	// process-directed signals.
+	host.HostSignals(func(sig int) {
+		p.SignalProcess(kernel.NewSigInfo(sig, kernel.SiUser))
+	})
 	if _, err := p.StartTask(func(t *kernel.Task) {
 		t.Name = comm(img.Exe)
 		cpu := t.CPU

@@ -170,6 +170,14 @@ func (t *Task) fault(ev pal.Event) {
 		p.actions[sig] = SigAction{}
 	}
 	p.sigMu.Unlock()
+	// The host reserves the whole guest window, so an access to a hole in
+	// the guest's map faults as a protection error; Linux calls it a
+	// missing mapping.
+	if sig == int(unix.SIGSEGV) && ev.Code == segvAccErr {
+		if _, mapped := p.MM.Lookup(uintptr(ev.Addr)); !mapped {
+			ev.Code = segvMapErr
+		}
+	}
 	t.Fault = ev
 	info := NewSigInfo(sig, ev.Code)
 	if sig != int(unix.SIGTRAP) || ev.Code != SiKernel {
@@ -177,6 +185,12 @@ func (t *Task) fault(ev pal.Event) {
 	}
 	t.SignalTask(info)
 }
+
+// SIGSEGV codes.
+const (
+	segvMapErr = 1
+	segvAccErr = 2
+)
 
 // Interrupt makes the thread stop what it is doing at the first chance:
 // leave guest code, or give up an interruptible wait.

@@ -125,9 +125,15 @@ func Parse(name, text string) (*Config, error) {
 	if v, ok := p.take("fs.mounts"); ok {
 		list, ok := v.([]map[string]any)
 		if !ok {
-			if arr, ok2 := v.([]any); ok2 && len(arr) == 0 {
+			// An inline array (fs.mounts = [ {...}, ... ]) decodes as []any.
+			arr, isArr := v.([]any)
+			for _, e := range arr {
+				if m, ok := e.(map[string]any); ok {
+					list = append(list, m)
+				}
+			}
+			if !isArr || len(list) != len(arr) {
 				list = nil
-			} else {
 				p.fail("fs.mounts", "must be an array of tables")
 			}
 		}
@@ -417,6 +423,8 @@ func (p *parser) env() []EnvVar {
 			if sub.err != nil && p.err == nil {
 				p.err = sub.err
 			}
+		} else {
+			p.fail("loader.env", "must be a table")
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

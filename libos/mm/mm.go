@@ -224,6 +224,9 @@ func (m *MM) findFree(size, top uintptr) (uintptr, error) {
 		}
 		// Walk areas below end from the top.
 		i := m.find(end) // first area with End > end
+		if i < len(m.areas) && m.areas[i].Start < end {
+			end = m.areas[i].Start // top falls inside that area
+		}
 		for end > r.Start && end-r.Start >= size {
 			// The area just below end, if any.
 			j := i - 1
@@ -374,11 +377,19 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 	for i := m.find(addr); i < len(m.areas) && m.areas[i].Start < end; i++ {
 		m.areas[i].Prot = prot
 	}
-	for i := m.find(addr); i < len(m.areas) && m.areas[i].Start <= end; i++ {
-		m.merge(i)
-		if i >= len(m.areas) {
-			break
+	// Merge from the area before the range up to the one after it; a merge
+	// leaves i in place so that the grown area is compared again.
+	i := m.find(addr)
+	if i > 0 {
+		i--
+	}
+	for i+1 < len(m.areas) && m.areas[i].Start <= end {
+		if mergeable(&m.areas[i], &m.areas[i+1]) {
+			m.areas[i].End = m.areas[i+1].End
+			m.drop(i + 1)
+			continue
 		}
+		i++
 	}
 	return nil
 }

@@ -138,7 +138,9 @@ func (fs *PseudoFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
 	if flags&unix.O_CREAT != 0 && flags&unix.O_EXCL != 0 {
 		return nil, unix.EEXIST
 	}
-	if flags&unix.O_PATH != 0 {
+	// O_PATH opens a final link itself only with O_NOFOLLOW; otherwise the
+	// link fails with ELOOP below, and the resolver follows it.
+	if flags&unix.O_PATH != 0 && (flags&unix.O_NOFOLLOW != 0 || !IsSymlink(n.Mode)) {
 		return &pathFile{fs: fs, n: n, rel: rel}, nil
 	}
 	switch n.Mode & unix.S_IFMT {

@@ -80,7 +80,7 @@ func trimTrail(p string) (string, bool) {
 		case strings.HasSuffix(p, "/"):
 			p = p[:len(p)-1]
 		case strings.HasSuffix(p, "/."):
-			p = p[:len(p)-2]
+			p = p[:len(p)-1] // keep the "/": "/." must become "/", not ""
 		default:
 			return p, dir
 		}
@@ -229,7 +229,11 @@ func (ns *Namespace) ResolveParent(base, path string) (Location, string, bool, e
 	if len(path) >= PathMax {
 		return Location{}, "", false, unix.ENAMETOOLONG
 	}
-	p, mustDir := trimTrail(absolute(base, path))
+	// Only trailing slashes go: a final "." is a name, as written.
+	p, mustDir := absolute(base, path), false
+	for len(p) > 1 && strings.HasSuffix(p, "/") {
+		p, mustDir = p[:len(p)-1], true
+	}
 	i := strings.LastIndexByte(p, '/')
 	dir, name := p[:i], p[i+1:]
 	if dir == "" {
@@ -278,8 +282,9 @@ func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, err
 	if flags&unix.O_CREAT != 0 && strings.HasSuffix(abs, "/") {
 		return nil, unix.EISDIR
 	}
-	// Fast path: no "..", no symbolic link on the way.
-	if !hasDotDot(abs) {
+	// Fast path: no "..", no symbolic link on the way, and no trailing
+	// slash (which needs the directory check of the slow path).
+	if _, mustDir := trimTrail(abs); !hasDotDot(abs) && !mustDir {
 		clean := cleanNoDotDot(abs)
 		if loc, err := ns.locate(clean); err == nil {
 			impl, err := ns.openAt(loc, flags, mode)

@@ -30,6 +30,10 @@ import (
 //	   the syscall and that instruction become the jmp; the stub runs the
 //	   instruction after the call returns.
 //
+// A restarted system call (SA_RESTART) moves RIP back 2 bytes from where
+// the call returns: in both shapes that is a real syscall instruction, the
+// original one (A) or one kept in the stub for that purpose (B).
+//
 // Shape A requires that the mov's immediate equals the number in RAX at the
 // trap, which rules out mistaking other bytes for a mov. The stubs write
 // RCX as the syscall instruction would (the return address) and never touch
@@ -186,9 +190,13 @@ func (pt *Patcher) installAfter(site uintptr, insn []byte, cont uintptr, a mm.Ar
 	if !ok {
 		return 0, false
 	}
-	stub := []byte{0x48, 0x8d, 0x0d, 0, 0, 0, 0} // lea after-jump(%rip),%rcx
-	binary.LittleEndian.PutUint32(stub[3:], uint32(len(pt.jump)))
+	// lea cont(%rip),%rcx; <jump>; syscall; cont: <insn>; jmp back. The
+	// syscall instruction before cont is never run from here: it is what a
+	// restarted call (RIP moved back 2 bytes) executes, through the trap.
+	stub := []byte{0x48, 0x8d, 0x0d, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint32(stub[3:], uint32(len(pt.jump)+2))
 	stub = append(stub, pt.jump...)
+	stub = append(stub, 0x0f, 0x05)
 	stub = append(stub, insn...)
 	stub = append(stub, 0xe9, 0, 0, 0, 0) // jmp cont
 	end := slot + uintptr(len(stub))
@@ -196,7 +204,7 @@ func (pt *Patcher) installAfter(site uintptr, insn []byte, cont uintptr, a mm.Ar
 	if len(stub) > slotSize || !pt.writeStub(slot, stub) {
 		return 0, false
 	}
-	return slot + 7 + uintptr(len(pt.jump)), pt.writeJump(site, slot, a)
+	return slot + 7 + uintptr(len(pt.jump)) + 2, pt.writeJump(site, slot, a)
 }
 
 // slot finds room for one stub within reach of site.

@@ -72,7 +72,7 @@ func findCodeRanges(text pal.Range) error {
 	cmpPending := append([]byte{0x65, 0x83, 0x3c, 0x25}, pending[:]...) // cmpl $0, %gs:pending
 	cmpPending = append(cmpPending, 0)
 	jmpRip := []byte{0x65, 0xff, 0x24, 0x25, 0x80, 0, 0, 0} // jmp *%gs:rip
-	rdgs := []byte{0xf3, 0x49, 0x0f, 0xae, 0xcb}           // rdgsbase %r11
+	rdgs := []byte{0xf3, 0x49, 0x0f, 0xae, 0xcb}            // rdgsbase %r11
 	syscallInsn := []byte{0x0f, 0x05}
 
 	sw := switchToGuestAddr()

@@ -2,8 +2,8 @@ package linux
 
 import (
 	"runtime"
-	"sync/atomic"
 	"runtime/debug"
+	"sync/atomic"
 	"unsafe"
 	_ "unsafe" // for go:linkname
 
@@ -147,4 +147,3 @@ func (h *Host) ThreadGetCPU() (int, int) {
 	unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), uintptr(unsafe.Pointer(&node)), 0)
 	return int(cpu), int(node)
 }
-
