@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -122,10 +123,13 @@ func defaultActionOf(sig int) defaultAction {
 	return actTerminate
 }
 
-// sigQueue is a set of pending signals with their siginfo.
+// sigQueue is a set of pending signals with their siginfo. mirror holds a
+// copy of pending that can be read without the lock, so that a thread with
+// nothing pending returns to the guest without taking it.
 type sigQueue struct {
 	pending uint64
 	infos   []SigInfo
+	mirror  atomic.Uint64
 }
 
 // add queues info. A standard signal already pending is not queued twice;
@@ -140,6 +144,7 @@ func (q *sigQueue) add(info *SigInfo, limit int) bool {
 	}
 	q.infos = append(q.infos, *info)
 	q.pending |= SigBit(sig)
+	q.mirror.Store(q.pending)
 	return true
 }
 
@@ -178,6 +183,7 @@ func (q *sigQueue) take(sig int) SigInfo {
 	q.infos = out
 	if !more {
 		q.pending &^= SigBit(sig)
+		q.mirror.Store(q.pending)
 	}
 	return info
 }
@@ -192,6 +198,7 @@ func (q *sigQueue) drop(set uint64) {
 	}
 	q.infos = out
 	q.pending &^= set
+	q.mirror.Store(q.pending)
 }
 
 // ignored reports whether sig would be thrown away on arrival: its
@@ -419,6 +426,10 @@ type SigFrames interface {
 // acted on.
 func (t *Task) deliverSignals(restart unix.Errno) {
 	p := t.P
+	// The common case, nothing to do, takes no lock.
+	if restart == 0 && t.pending.mirror.Load()|p.shared.mirror.Load() == 0 && !t.haveSaved && !t.killed.Load() {
+		return
+	}
 	for !t.exited {
 		if t.killed.Load() {
 			t.exitNow()

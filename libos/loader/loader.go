@@ -62,7 +62,9 @@ const (
 	pfW        = 2
 	pfR        = 4
 
-	dynBase      = 0x555555554000 // ELF_ET_DYN_BASE for x86-64
+	// dynBase is where position-independent executables go: like Linux's
+	// ELF_ET_DYN_BASE (two thirds of the way up), but of the guest window.
+	dynBase      = 0x355555554000
 	maxInterpLen = 4096
 )
 

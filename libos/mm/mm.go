@@ -663,9 +663,9 @@ func (m *MM) FindFreeNear(addr, size uintptr) (uintptr, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	const reach = 1<<31 - 1<<20
-	top := addr + reach
+	top := (addr + reach) &^ (PageSize - 1)
 	if top < addr {
-		top = ^uintptr(0)
+		top = ^uintptr(0) &^ (PageSize - 1)
 	}
 	a, err := m.findFree(PageAlign(size), top)
 	if err != nil {

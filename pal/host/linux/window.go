@@ -13,25 +13,27 @@ import (
 	"gophene/pal"
 )
 
-// The guest address window. Guest memory lives in two ranges that the host
-// reserves (PROT_NONE, no commit) at start-up, around what the process
-// already uses:
+// The guest address window. Guest memory lives in two fixed ranges that
+// the host reserves (PROT_NONE, no commit) at start-up:
 //
 //   - low:  [64 KiB, 768 GiB), below the Go heap arenas at 0xc000000000; it
 //     holds non-PIE executables at 0x400000 and their brk.
-//   - high: [1 TiB, top), where top stays 64 GiB below the host's own
-//     libraries and thread stacks, so that the kernel keeps placing Go's
-//     future mappings above the window.
+//   - high: [1 TiB, 80 TiB), far below where Linux puts position-independent
+//     executables (0x5555... plus up to 1 TiB of randomisation), shared
+//     libraries, thread stacks and the vDSO of the gophene process itself.
 //
-// Go's heap grows up from 0xc000000000 into the 256 GiB left between the two.
-// Because the reservation fills the window, no host mapping can ever land in
-// it, and guest MAP_FIXED mappings can only replace the reservation.
+// The window is the same in every gophene process, whatever the host's
+// address randomisation did, so a forked guest process can map its
+// parent's memory at the same addresses in a new host process. Go's heap
+// grows up from 0xc000000000 into the 256 GiB between the two ranges, and
+// later falls back to addresses the kernel picks near the top. Because the
+// reservation fills the window, no host mapping can land in it, and guest
+// MAP_FIXED mappings can only replace the reservation.
 const (
 	lowStart  = 0x10000
 	lowEnd    = 0xc000000000
 	highStart = 0x10000000000
-	highLimit = 0x7f0000000000
-	hostGap   = 64 << 30
+	highEnd   = 0x500000000000
 	minGap    = 2 << 20
 )
 
@@ -72,18 +74,6 @@ func readMaps() ([]mapping, error) {
 	return ms, nil
 }
 
-// windowTop is where the high window ends: below the lowest host mapping in
-// the top part of the address space (libraries, stacks, vDSO), less a gap.
-func windowTop(maps []mapping) uintptr {
-	top := uintptr(highLimit)
-	for _, m := range maps {
-		if m.start >= 0x600000000000 && m.start-hostGap < top {
-			top = m.start - hostGap
-		}
-	}
-	return top &^ (1<<30 - 1)
-}
-
 // gaps returns the parts of [lo, hi) that no mapping covers.
 func gaps(maps []mapping, lo, hi uintptr) []pal.Range {
 	var out []pal.Range
@@ -109,8 +99,7 @@ func gaps(maps []mapping, lo, hi uintptr) []pal.Range {
 // thread may map something meanwhile; then the maps are read again.
 func (h *Host) reserveGuestWindow(maps []mapping) error {
 	for attempt := 0; attempt < 5; attempt++ {
-		top := windowTop(maps)
-		want := append(gaps(maps, lowStart, lowEnd), gaps(maps, highStart, top)...)
+		want := append(gaps(maps, lowStart, lowEnd), gaps(maps, highStart, highEnd)...)
 		var got []pal.Range
 		var err error
 		for _, r := range want {
