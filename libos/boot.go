@@ -41,10 +41,8 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	}
 	log := kernel.NewLogger(host, level)
 	p := kernel.NewProcess(host, amd64.Table(), log)
-	p.Frames = amd64.Frames{Info: host.Info()}
-	if !opt.NoPatch {
-		p.Patch = amd64.NewPatcher(p).Patch
-	}
+	p.BecomeLeader()
+	setupProcess(p, opt.NoPatch)
 	p.Hostname = cfg.Hostname
 	if p.Hostname == "" {
 		p.Hostname = host.Info().Hostname
@@ -77,18 +75,14 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	}
 	envp := environment(cfg, opt.HostEnv)
 
-	img, err := loader.Load(LoaderEnv(p, cfg.DisableASLR, cfg.BrkMaxSize), cfg.Entrypoint, argv, envp)
+	p.NoASLR, p.BrkMax = cfg.DisableASLR, uintptr(cfg.BrkMaxSize)
+	img, err := loader.Load(kernel.LoaderEnv(p), cfg.Entrypoint, argv, envp)
 	if err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", cfg.Entrypoint, err)
 	}
 	p.Exe, p.Argv, p.Envv, p.Auxv = img.Exe, img.Argv, envp, img.Auxv
 
-	// Signals from the world outside (Ctrl-C, kill) reach the guest as
-	// process-directed signals.
-	host.HostSignals(func(sig int) {
-		p.SignalProcess(kernel.NewSigInfo(sig, kernel.SiUser))
-	})
-	if _, err := p.StartTask(func(t *kernel.Task) {
+	if _, err := p.StartMainTask(func(t *kernel.Task) {
 		t.Name = comm(img.Exe)
 		cpu := t.CPU
 		cpu.Rip = uint64(img.Entry)
@@ -100,6 +94,24 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	return p.Wait(), nil
 }
 
+// setupProcess wires the architecture and process machinery into p: signal
+// frames, call-site patching, fork, and signals from the world outside
+// (Ctrl-C, kill), which reach the guest as process-directed signals.
+func setupProcess(p *kernel.Process, noPatch bool) {
+	p.Frames = amd64.Frames{Info: p.Info}
+	if !noPatch {
+		pt := amd64.NewPatcher(p)
+		p.Patch, p.Patcher = pt.Patch, pt
+	}
+	p.Fork = forkProcess
+	p.Host.HostSignals(func(sig int) {
+		p.SignalProcess(kernel.NewSigInfo(sig, kernel.SiUser))
+	})
+}
+
+// addSpecialAreas records the host's vDSO pages in p's address space.
+func addSpecialAreas(p *kernel.Process) { loader.AddSpecialAreas(p.MM, p.Info) }
+
 // comm is the task name Linux derives from an executable path.
 func comm(exe string) string {
 	c := path.Base(exe)
@@ -107,42 +119,6 @@ func comm(exe string) string {
 		c = c[:15]
 	}
 	return c
-}
-
-// LoaderEnv is what the ELF loader needs from process p.
-func LoaderEnv(p *kernel.Process, noASLR bool, brkMax uint64) *loader.Env {
-	c := p.Creds()
-	return &loader.Env{
-		MM:   p.MM,
-		Info: p.Info,
-		Open: func(name string) (*vfs.File, error) { return OpenExec(p, name) },
-		Random: func(b []byte) {
-			p.Host.RandomRead(b)
-		},
-		Randomize: !noASLR,
-		StackSize: uintptr(p.Rlimit(unix.RLIMIT_STACK).Cur),
-		BrkMax:    uintptr(brkMax),
-		Uid:       c.Uid, Euid: c.Euid, Gid: c.Gid, Egid: c.Egid,
-	}
-}
-
-// OpenExec opens a program for execution: a regular file that the process
-// may execute.
-func OpenExec(p *kernel.Process, name string) (*vfs.File, error) {
-	f, err := p.NS.Open(p.Cwd(), name, unix.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	var st pal.Stat
-	if err := f.Impl.Stat(&st); err != nil {
-		f.DecRef()
-		return nil, vfs.Errno(err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Mode&0o111 == 0 {
-		f.DecRef()
-		return nil, unix.EACCES
-	}
-	return f, nil
 }
 
 // environment builds the guest's environment from the manifest.

@@ -40,6 +40,17 @@ type Host interface {
 	MemorySync(addr, size uintptr, flags int) error
 	// MemoryResidency fills vec with one byte per page, bit 0 = resident.
 	MemoryResidency(addr, size uintptr, vec []byte) error
+	// MemoryAllocShared maps fresh zeroed memory that other processes can
+	// map too, through the returned handle (shared anonymous memory).
+	MemoryAllocShared(addr, size uintptr, prot Prot) (Handle, error)
+	// MemoryCopyPlan says how to recreate private guest memory
+	// [addr, addr+size) in another process without copying it: pieces to
+	// map privately from a base, plus the pages that differ from it. file
+	// says the range maps a file privately (its base is that file).
+	MemoryCopyPlan(addr, size uintptr, file bool) ([]MemoryPiece, error)
+	// MemoryMapCopy maps one planned piece in the new process: privately
+	// from base at off, or zeros for NoHandle.
+	MemoryMapCopy(addr, size uintptr, prot Prot, base Handle, off int64) error
 
 	// --- Files on the host file system. Every path is relative to a
 	// directory handle, never absolute, never contains "..", and the host
@@ -140,6 +151,14 @@ type Host interface {
 	// epoll_event); timeout in nanoseconds, < 0 forever. It returns the
 	// number of records.
 	PollSetWait(set Handle, buf []byte, timeout int64) (int, error)
+	// StreamPairCreate makes two connected streams that can be passed to
+	// other processes.
+	StreamPairCreate() (Handle, Handle, error)
+	// StreamSendHandles passes handles to the process at the other end of
+	// a stream; it receives them with StreamRecvHandles.
+	StreamSendHandles(h Handle, hs []Handle) error
+	// StreamRecvHandles receives n handles passed with StreamSendHandles.
+	StreamRecvHandles(h Handle, n int) ([]Handle, error)
 	// PipeCreate makes an anonymous pipe (flags: O_NONBLOCK, O_DIRECT).
 	PipeCreate(flags int) (r, w Handle, err error)
 	// StdHandles returns the host's standard input, output and error.
@@ -208,6 +227,10 @@ type Host interface {
 	HostSignals(fn func(sig int))
 	// RandomRead fills p with cryptographically strong random bytes.
 	RandomRead(p []byte) error
+	// ProcessCreate starts a new host process for a new guest process and
+	// returns a stream to it; the new process finds its end as
+	// Info().Parent and waits for what the LibOS sends.
+	ProcessCreate() (Handle, error)
 	// ProcessExit ends the whole host process with code; it does not return.
 	ProcessExit(code int)
 	// DebugLog writes a LibOS log line to the host's log sink.

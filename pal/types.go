@@ -65,6 +65,18 @@ type Info struct {
 	Hostname string
 	// CPUInfo describes the processors in Linux's /proc/cpuinfo format.
 	CPUInfo string
+	// Parent is, in a process started by ProcessCreate, the stream to the
+	// process that started it; NoHandle in the first process.
+	Parent Handle
+}
+
+// MemoryPiece is part of a plan to recreate private memory in another
+// process (see Host.MemoryCopyPlan).
+type MemoryPiece struct {
+	Start, End uintptr
+	Base       Handle // map privately from here (NoHandle: zeros, or the file)
+	BaseOffset int64
+	Dirty      []Range // pages whose contents must be copied over
 }
 
 // CPU is a guest thread's user-mode register state. Hosts lay out their

@@ -38,6 +38,10 @@ run options:
 }
 
 func main() {
+	linux.RunRole()
+	if linux.IsChild() {
+		os.Exit(runChild())
+	}
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
@@ -210,4 +214,22 @@ func renderManifest(args []string) int {
 	}
 	os.Stdout.WriteString(out)
 	return 0
+}
+
+// runChild is a gophene process spawned to become a forked guest process.
+func runChild() int {
+	host, err := linux.New()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gophene: cannot start the host: %v\n", err)
+		return 1
+	}
+	status, err := libos.RunChild(host)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gophene: forked process: %v\n", err)
+		return 1
+	}
+	if sig := status & 0x7f; sig != 0 {
+		return 128 + sig
+	}
+	return status >> 8 & 0xff
 }

@@ -63,3 +63,6 @@ func (l *Logger) Debugf(format string, args ...any) { l.printf(LogDebug, "", for
 
 // Tracef logs a trace line (one system call).
 func (l *Logger) Tracef(format string, args ...any) { l.printf(LogTrace, "", format, args...) }
+
+// Level is the current log level.
+func (l *Logger) Level() int { return int(l.level.Load()) }

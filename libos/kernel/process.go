@@ -45,10 +45,23 @@ type Process struct {
 	FDs   *FDTable
 
 	// Patch, when set, rewrites the trapped system-call instruction of a
-	// task so that later calls from that site do not trap.
-	Patch func(t *Task)
+	// task so that later calls from that site do not trap; Patcher is the
+	// object behind it (for checkpoints).
+	Patch   func(t *Task)
+	Patcher any
+	// Fork creates a child process running a copy of t (set at boot).
+	Fork func(t *Task, opt ForkOptions) (int, error)
 
-	Pid, Ppid, Pgid, Sid int
+	// Pid is the process id; ppid, pgid and sid (guarded by mu) its
+	// parent, group and session.
+	Pid             int
+	ppid, pgid, sid int
+
+	leader   *Leader // in pid 1: the process table
+	link     *Link   // elsewhere: the link to the leader
+	childMu  sync.Mutex
+	children map[int]*childState
+	childEv  chan struct{} // closed and replaced when a child changes state
 
 	mu      sync.Mutex
 	cwd     string
@@ -72,6 +85,9 @@ type Process struct {
 	Subreaper   bool
 	Personality uint32
 	Nice        int
+	// NoASLR and BrkMax are the manifest's loader choices, kept for execve.
+	NoASLR bool
+	BrkMax uintptr
 	// ChildTimes is the CPU time of waited-for children (RUSAGE_CHILDREN).
 	ChildTimes pal.Times
 
@@ -103,7 +119,8 @@ func NewProcess(host pal.Host, table Table, log *Logger) *Process {
 	p := &Process{
 		Host: host, Info: host.Info(), Log: log, Table: table,
 		MM: mm.New(host), NS: &vfs.Namespace{}, FDs: NewFDTable(),
-		Pid: 1, Ppid: 0, Pgid: 1, Sid: 1,
+		Pid: 1, pgid: 1, sid: 1,
+		children: map[int]*childState{}, childEv: make(chan struct{}),
 		cwd: "/", umask: 0o022, Dumpable: 1,
 		tasks: map[int]*Task{}, nextTid: 1,
 		exited: make(chan struct{}),
@@ -193,6 +210,9 @@ func (p *Process) SetRlimit(r int, l Rlimit) {
 func (p *Process) Exit(status int) {
 	p.exitOnce.Do(func() {
 		p.status.Store(int32(status))
+		if p.leader == nil {
+			p.NotifyExit(status)
+		}
 		close(p.exited)
 	})
 }
@@ -242,4 +262,48 @@ func (p *Process) SetSigAction(sig int, a SigAction) {
 	p.sigMu.Lock()
 	defer p.sigMu.Unlock()
 	p.actions[sig] = a
+}
+
+// Rlimits returns all resource limits.
+func (p *Process) Rlimits() []Rlimit {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Rlimit(nil), p.rlimits[:]...)
+}
+
+// Actions returns every signal disposition.
+func (p *Process) Actions() []SigAction {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	return append([]SigAction(nil), p.actions[:]...)
+}
+
+// SetActions replaces every signal disposition.
+func (p *Process) SetActions(a []SigAction) {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	copy(p.actions[:], a)
+}
+
+// ResetActionsForExec resets caught signals to their default, as execve
+// does; ignored signals stay ignored.
+func (p *Process) ResetActionsForExec() {
+	p.sigMu.Lock()
+	defer p.sigMu.Unlock()
+	for i := range p.actions {
+		if p.actions[i].Handler != SigIgn {
+			p.actions[i] = SigAction{}
+		} else {
+			p.actions[i].Flags, p.actions[i].Mask, p.actions[i].Restorer = 0, 0, 0
+		}
+	}
+}
+
+// ForkOptions are clone's choices for a new process.
+type ForkOptions struct {
+	Stack         uintptr // the child's stack pointer, 0 for the parent's
+	TLS           uintptr // the child's FS base if SetTLS
+	SetTLS        bool
+	ChildTid      uintptr // CLONE_CHILD_SETTID
+	ClearChildTid uintptr // CLONE_CHILD_CLEARTID
 }

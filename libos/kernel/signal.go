@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"gophene/pal"
 )
 
 // Signals, as Linux does them: dispositions are per process, masks and
@@ -88,6 +90,16 @@ func (s *SigInfo) SetTimer(id, overrun int, value uint64) *SigInfo {
 	binary.LittleEndian.PutUint32(s.Fields[0:], uint32(id))
 	binary.LittleEndian.PutUint32(s.Fields[4:], uint32(overrun))
 	binary.LittleEndian.PutUint64(s.Fields[8:], value)
+	return s
+}
+
+// SetChild fills the SIGCHLD fields: si_pid, si_uid, si_status, si_utime,
+// si_stime (in clock ticks).
+func (s *SigInfo) SetChild(pid, uid, status int, t pal.Times) *SigInfo {
+	s.SetSender(pid, uid)
+	binary.LittleEndian.PutUint32(s.Fields[8:], uint32(status))
+	binary.LittleEndian.PutUint64(s.Fields[16:], uint64(t.User.Nano()/1e7))
+	binary.LittleEndian.PutUint64(s.Fields[24:], uint64(t.System.Nano()/1e7))
 	return s
 }
 

@@ -57,7 +57,17 @@ func (p *Process) StartTask(init func(t *Task)) (*Task, error) {
 	return t, p.launch(t, init)
 }
 
-// allocTid hands out thread ids; the first thread takes the process id.
+// StartMainTask starts the first thread of a process, whose tid is the
+// process id.
+func (p *Process) StartMainTask(init func(t *Task)) (*Task, error) {
+	p.tasksMu.Lock()
+	p.nextTid = p.Pid + 1
+	p.tasksMu.Unlock()
+	t := &Task{P: p, Tid: p.Pid, intr: make(chan struct{}, 1), done: make(chan struct{})}
+	return t, p.launch(t, init)
+}
+
+// allocTid hands out thread ids.
 func (p *Process) allocTid() int {
 	p.tasksMu.Lock()
 	defer p.tasksMu.Unlock()

@@ -283,3 +283,14 @@ func (tm *Timer) SetValue(v uint64) {
 	tm.value = v
 	tm.mu.Unlock()
 }
+
+// DeleteTimers removes every POSIX timer (execve).
+func (p *Process) DeleteTimers() {
+	p.timersMu.Lock()
+	ts := p.timers
+	p.timers = nil
+	p.timersMu.Unlock()
+	for _, tm := range ts {
+		tm.Delete()
+	}
+}

@@ -168,12 +168,7 @@ func loadELF(env *Env, f *vfs.File, hdr []byte, path, execfn string, argv, envp 
 		brk += env.random(1<<13) * mm.PageSize
 	}
 	env.MM.SetBrk(brk, env.BrkMax)
-	for _, r := range info.VVar {
-		env.MM.AddSpecial(r, pal.ProtRead, "[vvar]")
-	}
-	if info.VDSO.Size() != 0 {
-		env.MM.AddSpecial(info.VDSO, pal.ProtRead|pal.ProtExec, "[vdso]")
-	}
+	AddSpecialAreas(env.MM, info)
 
 	var rnd [16]byte
 	env.Random(rnd[:])
@@ -277,4 +272,33 @@ func buildStack(top, lo uintptr, argv, envp []string, execfn, platform string, r
 		put64(v)
 	}
 	return p, nil
+}
+
+// AddSpecialAreas records the host's vDSO and its data pages in an address
+// space, when the host offers them to guests.
+func AddSpecialAreas(m *mm.MM, info *pal.Info) {
+	if info.VDSO.Size() == 0 {
+		return
+	}
+	for _, r := range info.VVar {
+		m.AddSpecial(r, pal.ProtRead, "[vvar]")
+	}
+	m.AddSpecial(info.VDSO, pal.ProtRead|pal.ProtExec, "[vdso]")
+}
+
+// CheckHeader says whether a file starting with hdr can be executed: an
+// ELF x86-64 program, or a "#!" script whose interpreter check accepts.
+func CheckHeader(hdr []byte, check func(interp string) error) error {
+	if bytes.HasPrefix(hdr, []byte("#!")) {
+		interp, _, ok := parseShebang(hdr)
+		if !ok {
+			return unix.ENOEXEC
+		}
+		return check(interp)
+	}
+	le := binary.LittleEndian
+	if len(hdr) < 64 || string(hdr[:4]) != "\x7fELF" || hdr[4] != 2 || hdr[5] != 1 || le.Uint16(hdr[18:]) != emX8664 {
+		return unix.ENOEXEC
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -690,6 +691,9 @@ func (m *MM) Reset() {
 	}
 	m.areas = nil
 	m.brkStart, m.brk, m.brkLimit = 0, 0, 0
+	if len(m.window) > 0 {
+		m.MmapTop = m.window[len(m.window)-1].End
+	}
 }
 
 func copyMemory(dst, src, n uintptr) { umem.Copy(dst, src, n) }
@@ -702,4 +706,98 @@ func (m *MM) AddSpecial(r pal.Range, prot pal.Prot, name string) {
 	defer m.mu.Unlock()
 	m.remove(r.Start, r.End)
 	m.insert(Area{Start: r.Start, End: r.End, Prot: prot, Name: name})
+}
+
+// Adopt records an area whose memory the caller has already mapped (a
+// process rebuilt from its parent's checkpoint).
+func (m *MM) Adopt(a Area) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.remove(a.Start, a.End)
+	m.insert(a)
+}
+
+// BrkState returns the break's start, current value and limit.
+func (m *MM) BrkState() (start, cur, limit uintptr) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.brkStart, m.brk, m.brkLimit
+}
+
+// SetBrkState restores the break.
+func (m *MM) SetBrkState(start, cur, limit uintptr) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.brkStart, m.brk, m.brkLimit = start, cur, limit
+}
+
+// SharedMemory backs shared anonymous mappings (MAP_SHARED|MAP_ANONYMOUS):
+// memory the host can hand to other processes.
+type SharedMemory struct {
+	Host pal.Host
+	H    pal.Handle
+	refs atomic.Int32
+}
+
+// MapHandle implements Backing.
+func (s *SharedMemory) MapHandle() (pal.Handle, error) { return s.H, nil }
+
+// MapName implements Backing: Linux shows shared anonymous memory so.
+func (s *SharedMemory) MapName() string { return "/dev/zero (deleted)" }
+
+// MapIdentity implements Backing.
+func (s *SharedMemory) MapIdentity() (uint64, uint64) { return 0, 0 }
+
+// IncRef implements Backing.
+func (s *SharedMemory) IncRef() { s.refs.Add(1) }
+
+// DecRef implements Backing: the memory goes with the last mapping.
+func (s *SharedMemory) DecRef() error {
+	if s.refs.Add(-1) == 0 {
+		return s.Host.StreamClose(s.H)
+	}
+	return nil
+}
+
+// MapSharedAnon maps shared anonymous memory (see Map for the request).
+func (m *MM) MapSharedAnon(r MapRequest) (uintptr, error) {
+	if r.Length == 0 {
+		return 0, ErrInval
+	}
+	length := PageAlign(r.Length)
+	m.mu.Lock()
+	addr := r.Addr
+	switch {
+	case r.Fixed || r.NoReplace:
+		if !m.inWindow(addr, addr+length) || m.hasLibOS(addr, addr+length) {
+			m.mu.Unlock()
+			return 0, ErrNoMem
+		}
+		if r.NoReplace && m.overlaps(addr, addr+length) {
+			m.mu.Unlock()
+			return 0, ErrExist
+		}
+	default:
+		if !(addr != 0 && m.inWindow(addr, addr+length) && !m.overlaps(addr, addr+length)) {
+			var err error
+			if addr, err = m.findFree(length, m.MmapTop); err != nil {
+				m.mu.Unlock()
+				return 0, err
+			}
+		}
+	}
+	m.mu.Unlock()
+	if r.Fixed {
+		m.beforeChange(addr, addr+length)
+	}
+	h, err := m.host.MemoryAllocShared(addr, length, r.Prot)
+	if err != nil {
+		return 0, err
+	}
+	sm := &SharedMemory{Host: m.host, H: h}
+	m.mu.Lock()
+	m.remove(addr, addr+length)
+	m.insert(Area{Start: addr, End: addr + length, Prot: r.Prot, Flags: r.Flags | Shared, Backing: sm})
+	m.mu.Unlock()
+	return addr, nil
 }

@@ -261,7 +261,7 @@ func pidStat(p *kernel.Process, t *kernel.Task) string {
 	ticks := (start.Sec - p.Info.BootTime.Sec) * 100
 	vsize := rss(p)
 	_, stack := p.MM.BrkRange()
-	f := []any{t.Tid, "(" + t.Name + ")", "R", p.Ppid, p.Pgid, p.Sid, 0, -1, 4194304,
+	f := []any{t.Tid, "(" + t.Name + ")", "R", p.Ppid(), p.Pgid(), p.Sid(), 0, -1, 4194304,
 		0, 0, 0, 0, 0, 0, 0, 0, 20, 0, len(p.Tasks()), 0, ticks, vsize, vsize / mm.PageSize,
 		uint64(kernel.RlimInfinity), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0,
 		0, stack, 0, 0, 0, 0, 0}
@@ -282,7 +282,7 @@ func status(p *kernel.Process, t *kernel.Task) string {
 	kb := rss(p) / 1024
 	var b strings.Builder
 	fmt.Fprintf(&b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		t.Name, p.Umask(), p.Pid, t.Tid, p.Ppid)
+		t.Name, p.Umask(), p.Pid, t.Tid, p.Ppid())
 	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\n",
 		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, strings.Join(groups, " "))
 	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n", kb, kb, kb, len(p.Tasks()))

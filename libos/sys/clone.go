@@ -90,9 +90,10 @@ func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {
 	case f&cloneNamespaces != 0:
 		return 0, unix.EPERM
 	}
-	if f&cloneThread == 0 || f&cloneVM == 0 {
-		t.P.Log.Warnf("clone without CLONE_THREAD (a new process) is not supported yet")
-		return 0, unix.ENOSYS
+	if f&cloneThread == 0 {
+		// A new process. CLONE_VM without CLONE_THREAD (posix_spawn,
+		// vfork) gets a copy of the memory, like fork.
+		return newProcess(t, c)
 	}
 	parent := t.CPU
 	mask := t.SigMask()

@@ -276,3 +276,9 @@ func EpollPwait2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	return withMask(t, a[4], a[5], func() (uintptr, error) { return epollWait(t, a[0], a[1], a[2], timeout) })
 }
+
+func init() {
+	vfs.RegisterRestorer("anon_inode:[eventpoll]", func(host pal.Host, h pal.Handle, _ []byte, _ int) (vfs.FileImpl, error) {
+		return epollFile{vfs.NewHostFile(host, h)}, nil
+	})
+}

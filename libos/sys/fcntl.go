@@ -232,9 +232,9 @@ func Ioctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
 			return 0, err
 		}
-		v := int32(t.P.Pgid)
+		v := int32(t.P.Pgid())
 		if req == unix.TIOCGSID {
-			v = int32(t.P.Sid)
+			v = int32(t.P.Sid())
 		}
 		return boolErr(kernel.CopyOutObj(t, arg, &v))
 	case unix.TIOCSPGRP:
@@ -246,7 +246,7 @@ func Ioctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		if err := kernel.CopyInObj(t, arg, &v); err != nil {
 			return 0, err
 		}
-		if int(v) != t.P.Pgid {
+		if int(v) != t.P.Pgid() {
 			return 0, unix.EPERM
 		}
 		return 0, nil

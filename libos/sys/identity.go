@@ -15,7 +15,7 @@ import (
 func Getpid(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.P.Pid), nil }
 
 // Getppid implements getppid(2).
-func Getppid(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.P.Ppid), nil }
+func Getppid(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.P.Ppid()), nil }
 
 // Gettid implements gettid(2).
 func Gettid(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.Tid), nil }
@@ -242,54 +242,39 @@ func Setgroups(t *kernel.Task, a kernel.Args) (uintptr, error) {
 }
 
 // Getpgrp implements getpgrp(2).
-func Getpgrp(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.P.Pgid), nil }
+func Getpgrp(t *kernel.Task, a kernel.Args) (uintptr, error) { return uintptr(t.P.Pgid()), nil }
 
-// Getpgid implements getpgid(2) for the calling process.
+// Getpgid implements getpgid(2).
 func Getpgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if pid := int(int32(a[0])); pid != 0 && pid != t.P.Pid {
+	pid := int(int32(a[0]))
+	if pid < 0 {
 		return 0, unix.ESRCH
 	}
-	return uintptr(t.P.Pgid), nil
+	pgid, _, err := t.P.IDsOf(pid)
+	return uintptr(pgid), err
 }
 
-// Setpgid implements setpgid(2) for the calling process.
+// Setpgid implements setpgid(2).
 func Setpgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	pid, pgid := int(int32(a[0])), int(int32(a[1]))
-	if pgid < 0 {
+	if pgid < 0 || pid < 0 {
 		return 0, unix.EINVAL
 	}
-	if pid != 0 && pid != t.P.Pid {
-		return 0, unix.ESRCH
-	}
-	if t.P.Sid == t.P.Pid {
-		if pgid == 0 || pgid == t.P.Pid {
-			return 0, unix.EPERM // a session leader cannot move
-		}
-		return 0, unix.EPERM
-	}
-	if pgid == 0 {
-		pgid = t.P.Pid
-	}
-	if pgid != t.P.Pid && pgid != t.P.Pgid {
-		return 0, unix.EPERM
-	}
-	t.P.Pgid = pgid
-	return 0, nil
+	return 0, t.P.SetPgidOf(pid, pgid)
 }
 
-// Getsid implements getsid(2) for the calling process.
+// Getsid implements getsid(2).
 func Getsid(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if pid := int(int32(a[0])); pid != 0 && pid != t.P.Pid {
+	pid := int(int32(a[0]))
+	if pid < 0 {
 		return 0, unix.ESRCH
 	}
-	return uintptr(t.P.Sid), nil
+	_, sid, err := t.P.IDsOf(pid)
+	return uintptr(sid), err
 }
 
 // Setsid implements setsid(2).
 func Setsid(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if t.P.Pgid == t.P.Pid {
-		return 0, unix.EPERM // already a process-group leader
-	}
-	t.P.Sid, t.P.Pgid = t.P.Pid, t.P.Pid
-	return uintptr(t.P.Sid), nil
+	sid, err := t.P.SetSid()
+	return uintptr(sid), err
 }

@@ -75,7 +75,13 @@ func Mmap(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			req.Offset = off
 		}
 	}
-	r, err := t.P.MM.Map(req)
+	var r uintptr
+	var err error
+	if shared && req.Backing == nil {
+		r, err = t.P.MM.MapSharedAnon(req)
+	} else {
+		r, err = t.P.MM.Map(req)
+	}
 	if err != nil {
 		return 0, mapErr(err)
 	}

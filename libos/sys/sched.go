@@ -225,7 +225,7 @@ func priorityTarget(t *kernel.Task, which, who uintptr) error {
 			return unix.ESRCH
 		}
 	case unix.PRIO_PGRP:
-		if id != 0 && id != t.P.Pgid {
+		if id != 0 && id != t.P.Pgid() {
 			return unix.ESRCH
 		}
 	case unix.PRIO_USER:

@@ -142,21 +142,34 @@ func checkSig(sig int) error {
 	return nil
 }
 
-// Kill implements kill(2) for this process: its own pid, its group (0 or
-// -pgid) and "everyone" (-1) all mean the calling process.
+// Kill implements kill(2): a pid, the caller's group (0), a group (-pgid)
+// or every process but pid 1 and the caller (-1). The caller's own share
+// is delivered before kill returns, as POSIX asks.
 func Kill(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	pid, sig := int(int32(a[0])), int(int32(a[1]))
 	if err := checkSig(sig); err != nil {
 		return 0, err
 	}
-	if pid != t.P.Pid && pid != 0 && pid != -1 && pid != -t.P.Pgid {
-		return 0, unix.ESRCH
+	p := t.P
+	info := kernel.NewSigInfo(sig, kernel.SiUser).SetSender(p.Pid, p.Creds().Uid)
+	if pid == 0 {
+		pid = -p.Pgid()
 	}
-	if sig != 0 {
-		info := kernel.NewSigInfo(sig, kernel.SiUser).SetSender(t.P.Pid, t.P.Creds().Uid)
-		t.P.SignalProcess(info)
+	if pid == p.Pid {
+		if sig != 0 {
+			p.SignalProcess(info)
+		}
+		return 0, nil
 	}
-	return 0, nil
+	self := pid < -1 && -pid == p.Pgid()
+	if self && sig != 0 {
+		p.SignalProcess(info)
+	}
+	err := p.Kill(pid, info)
+	if self && err == unix.ESRCH {
+		err = nil // we were the only member
+	}
+	return 0, err
 }
 
 // findTask finds thread tid of this process (and, if tgid > 0, checks it).

@@ -20,7 +20,8 @@ import (
 type signalFile struct {
 	vfs.BaseFile
 	host  pal.Host
-	owner *kernel.Task
+	p     *kernel.Process
+	owner *kernel.Task // nil: the process's first thread
 	ev    pal.Handle
 
 	mu    sync.Mutex
@@ -60,7 +61,16 @@ func (s *signalFiles) update() {
 func (f *signalFile) update() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ready := f.owner.Pending()&f.mask != 0
+	owner := f.owner
+	if owner == nil {
+		if ts := f.p.Tasks(); len(ts) > 0 {
+			owner = ts[0]
+		}
+	}
+	ready := false
+	if owner != nil {
+		ready = owner.Pending()&f.mask != 0
+	}
 	if ready == f.ready {
 		return
 	}
@@ -82,7 +92,7 @@ func (f *signalFile) Stat(st *pal.Stat) error {
 func (f *signalFile) Handle() pal.Handle { return f.ev }
 
 func (f *signalFile) Close() error {
-	if v, ok := sfByProcess.Load(f.owner.P); ok {
+	if v, ok := sfByProcess.Load(f.p); ok {
 		s := v.(*signalFiles)
 		s.mu.Lock()
 		delete(s.files, f)
@@ -193,7 +203,7 @@ func doSignalfd(t *kernel.Task, fd int, maskAddr, size uintptr, flags int) (uint
 	if err != nil {
 		return 0, mapErr(err)
 	}
-	sf := &signalFile{host: t.P.Host, owner: t, ev: ev, mask: mask}
+	sf := &signalFile{host: t.P.Host, p: t.P, owner: t, ev: ev, mask: mask}
 	set.mu.Lock()
 	set.files[sf] = true
 	set.mu.Unlock()
@@ -215,4 +225,30 @@ func Signalfd4(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // Signalfd implements signalfd(2).
 func Signalfd(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return doSignalfd(t, int(int32(a[0])), a[1], a[2], 0)
+}
+
+// SaveState hands the mask to a child process.
+func (f *signalFile) SaveState() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return binary.LittleEndian.AppendUint64(nil, f.mask)
+}
+
+// RestoreSignalfd rebuilds a signalfd in a child process; until its
+// first thread exists it watches only process-directed signals.
+func RestoreSignalfd(p *kernel.Process, state []byte) (vfs.FileImpl, error) {
+	if len(state) != 8 {
+		return nil, unix.EINVAL
+	}
+	ev, err := p.Host.EventCreate(0, unix.EFD_NONBLOCK)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	sf := &signalFile{host: p.Host, p: p, ev: ev, mask: binary.LittleEndian.Uint64(state)}
+	set := signalFilesOf(p)
+	set.mu.Lock()
+	set.files[sf] = true
+	set.mu.Unlock()
+	sf.update()
+	return sf, nil
 }

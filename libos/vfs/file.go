@@ -166,3 +166,28 @@ func (b fileBacking) MapIdentity() (uint64, uint64) {
 // Backing returns the file as an mmap backing. The same File always yields
 // an equal Backing, so adjacent mappings of it merge.
 func (f *File) Backing() mm.Backing { return fileBacking{f} }
+
+// BackingFile returns the open file behind an mmap backing, if it is one.
+func BackingFile(b mm.Backing) (*File, bool) {
+	fb, ok := b.(fileBacking)
+	return fb.f, ok
+}
+
+// Restorer rebuilds a special file handed down from a parent process: h is
+// its host handle (or NoHandle), state what its Saver returned.
+type Restorer func(host pal.Host, h pal.Handle, state []byte, flags int) (FileImpl, error)
+
+var restorers = map[string]Restorer{}
+
+// RegisterRestorer registers how files opened under name (a pseudo path
+// such as "anon_inode:[eventpoll]") are rebuilt in a child process.
+func RegisterRestorer(name string, r Restorer) { restorers[name] = r }
+
+// RestorerFor returns the restorer for files named name.
+func RestorerFor(name string) (Restorer, bool) {
+	r, ok := restorers[name]
+	return r, ok
+}
+
+// Saver is a file with state of its own to hand to a child process.
+type Saver interface{ SaveState() []byte }

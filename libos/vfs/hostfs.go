@@ -21,6 +21,13 @@ type HostFS struct {
 	root pal.Handle
 }
 
+// NewHostFSFromHandle makes a mount whose root the host handle h is (a
+// mount handed down from a parent process).
+func NewHostFSFromHandle(host pal.Host, h pal.Handle) *HostFS { return &HostFS{host: host, root: h} }
+
+// RootHandle is the host handle of the mount's root.
+func (fs *HostFS) RootHandle() pal.Handle { return fs.root }
+
 // NewHostFS opens the host directory (or file) hostPath as a mount root.
 func NewHostFS(host pal.Host, hostPath string) (*HostFS, error) {
 	h, err := host.FileOpenRoot(hostPath)

@@ -1,7 +1,9 @@
 package amd64
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/gob"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -57,7 +59,7 @@ type Patcher struct {
 }
 
 type stubPage struct {
-	addr, used uintptr
+	Addr, Used uintptr
 }
 
 const (
@@ -214,9 +216,9 @@ func (pt *Patcher) slot(site uintptr) (uintptr, bool) {
 		return d > -reach && d < reach
 	}
 	for _, pg := range pt.pages {
-		if pg.used+slotSize <= stubPageSize && near(pg.addr) {
-			s := pg.addr + pg.used
-			pg.used += slotSize
+		if pg.Used+slotSize <= stubPageSize && near(pg.Addr) {
+			s := pg.Addr + pg.Used
+			pg.Used += slotSize
 			return s, true
 		}
 	}
@@ -228,7 +230,7 @@ func (pt *Patcher) slot(site uintptr) (uintptr, bool) {
 		Fixed: true, Flags: mm.LibOS, Name: "[gophene stubs]"}); err != nil {
 		return 0, false
 	}
-	pt.pages = append(pt.pages, &stubPage{addr: addr, used: slotSize})
+	pt.pages = append(pt.pages, &stubPage{Addr: addr, Used: slotSize})
 	return addr, true
 }
 
@@ -289,4 +291,49 @@ func (pt *Patcher) store(site uintptr, code [5]byte, a mm.Area) bool {
 		copy(umem.Bytes(site, 5), code[:])
 	}
 	return true
+}
+
+// patchState is what a child process needs of the patcher: the stub pages
+// (their contents travel with the rest of memory) and the rewritten sites.
+type patchState struct {
+	Pages []stubPage
+	Sites map[uintptr][5]byte
+}
+
+// Save describes the patcher for a child process.
+func (pt *Patcher) Save() []byte {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	st := patchState{Sites: pt.sites}
+	for _, pg := range pt.pages {
+		st.Pages = append(st.Pages, *pg)
+	}
+	var b bytes.Buffer
+	gob.NewEncoder(&b).Encode(&st)
+	return b.Bytes()
+}
+
+// Load restores what Save described.
+func (pt *Patcher) Load(data []byte) error {
+	var st patchState
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+		return err
+	}
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if st.Sites != nil {
+		pt.sites = st.Sites
+	}
+	for i := range st.Pages {
+		pg := st.Pages[i]
+		pt.pages = append(pt.pages, &pg)
+	}
+	return nil
+}
+
+// Reset forgets everything (execve: the memory it described is gone).
+func (pt *Patcher) Reset() {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	pt.pages, pt.sites, pt.failed = nil, map[uintptr][5]byte{}, map[uintptr]bool{}
 }

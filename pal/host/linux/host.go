@@ -28,6 +28,10 @@ type Host struct {
 	text   pal.Range // our own executable code: the only place host syscalls may come from
 
 	handles handleSet
+	mem     memState
+
+	zygoteMu sync.Mutex
+	zygote   int // stream to the zygote that spawns new host processes
 }
 
 // The compiler checks that Host is a complete PAL host.
@@ -71,6 +75,10 @@ func start() (*Host, error) {
 	// The LibOS applies the guest's umask itself; the host's must not
 	// take bits off again.
 	unix.Umask(0)
+	// The zygote must start before the seccomp filter exists.
+	if err := h.startZygote(); err != nil {
+		return nil, err
+	}
 	if err := installSignalHandlers(); err != nil {
 		return nil, err
 	}
@@ -119,7 +127,11 @@ func (h *Host) findSelf(maps []mapping) error {
 		}
 		switch m.name {
 		case "[vdso]":
-			h.info.VDSO = pal.Range{Start: m.start, End: m.end}
+			// Guests keep pointers into the vDSO; only offer it if a forked
+			// guest will find it at the same address.
+			if stableVDSO() {
+				h.info.VDSO = pal.Range{Start: m.start, End: m.end}
+			}
 		case "[vvar]", "[vvar_vclock]":
 			h.info.VVar = append(h.info.VVar, pal.Range{Start: m.start, End: m.end})
 		}

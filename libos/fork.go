@@ -1,0 +1,451 @@
+package libos
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/arch/amd64"
+	"gophene/libos/kernel"
+	"gophene/libos/mm"
+	"gophene/libos/procfs"
+	"gophene/libos/sys"
+	"gophene/libos/umem"
+	"gophene/libos/vfs"
+	"gophene/pal"
+)
+
+// Fork.
+//
+// A forked guest process is a new host process (pal ProcessCreate) that
+// receives a checkpoint of its parent: the process state, the calling
+// thread's registers, every open file and mount as host handles (so shared
+// file offsets, pipes and sockets stay shared, as Linux shares open file
+// descriptions), and the address space. Memory is not copied: the host's
+// MemoryCopyPlan freezes anonymous memory so that parent and child map the
+// same pages copy-on-write, and only pages that already diverged from
+// their base (written since an earlier fork, or written into a private file
+// mapping) travel as bytes.
+
+// checkpoint is what a child process receives, in one gob frame, followed
+// by NumHandles handles and DirtyBytes bytes of page contents.
+type checkpoint struct {
+	Pid, Ppid, Pgid, Sid int
+	Creds                kernel.Creds
+	Cwd                  string
+	Umask                uint32
+	Rlimits              []kernel.Rlimit
+	Exe                  string
+	Argv, Envv           []string
+	Auxv                 []uint64
+	Hostname             string
+	BootID               [16]byte
+	StartTime            pal.Timespec
+	Personality          uint32
+	Dumpable, Nice       int
+	NoNewPrivs           bool
+	Actions              []kernel.SigAction
+	LogLevel             int
+	Patch                []byte
+	Mounts               []mountState
+	Files                []fileState
+	FDs                  []fdState
+	Areas                []areaState
+	Brk                  [3]uintptr
+	MmapTop, MmapBottom  uintptr
+	Task                 taskState
+	NumHandles           int
+	DirtyBytes           int64
+}
+
+type mountState struct {
+	Path, Type, Source   string
+	ReadOnly, CoverAttrs bool
+	Handle               int // chroot: index of the root's handle
+}
+
+type fileState struct {
+	Handle int // index of the host handle, or -1: reopen by Path
+	Flags  int
+	Path   string
+	Mount  string // path of the file's mount ("" for none)
+	State  []byte
+}
+
+type fdState struct {
+	FD, File int
+	Cloexec  bool
+}
+
+type areaState struct {
+	Start, End uintptr
+	Prot       pal.Prot
+	Flags      int
+	Name       string
+	Offset     int64
+	File       int // index into Files for file mappings, -1 otherwise
+	Shared     int // handle index of shared anonymous memory, -1 otherwise
+	Pieces     []pieceState
+}
+
+type pieceState struct {
+	Start, End uintptr
+	Base       int // handle index, -1 for zeros or the area's file
+	BaseOff    int64
+	Dirty      []pal.Range
+}
+
+type taskState struct {
+	Regs          pal.CPU
+	FP            []byte
+	Name          string
+	SigMask       uint64
+	AltStack      [3]uint64
+	Policy, Prio  int
+	ClearChildTid uintptr
+	ChildTid      uintptr // write the child's tid here (CLONE_CHILD_SETTID)
+}
+
+// handleList collects the handles a checkpoint refers to.
+type handleList struct {
+	hs  []pal.Handle
+	idx map[pal.Handle]int
+}
+
+func (l *handleList) add(h pal.Handle) int {
+	if i, ok := l.idx[h]; ok {
+		return i
+	}
+	l.idx[h] = len(l.hs)
+	l.hs = append(l.hs, h)
+	return len(l.hs) - 1
+}
+
+// forkProcess creates a child process of t's process running a copy of t.
+func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
+	p := t.P
+	host := p.Host
+	pid, err := p.AllocPid()
+	if err != nil {
+		return 0, err
+	}
+	mine, theirs, err := host.StreamPairCreate()
+	if err != nil {
+		return 0, vfs.Errno(err)
+	}
+	if err := p.AttachChild(pid, mine); err != nil {
+		host.StreamClose(theirs)
+		return 0, unix.EAGAIN
+	}
+	ch, err := host.ProcessCreate()
+	if err != nil {
+		host.StreamClose(theirs)
+		p.Log.Warnf("fork: cannot start a process: %v", err)
+		return 0, unix.EAGAIN
+	}
+	defer host.StreamClose(ch)
+	hl := &handleList{idx: map[pal.Handle]int{}}
+	hl.add(theirs)
+	defer host.StreamClose(theirs)
+	cp, dirty, err := buildCheckpoint(t, pid, opt, hl)
+	if err != nil {
+		p.Log.Warnf("fork: %v", err)
+		return 0, unix.ENOMEM
+	}
+	cp.NumHandles = len(hl.hs)
+	if err := kernel.WriteFrame(host, ch, cp); err != nil {
+		return 0, unix.EAGAIN
+	}
+	if err := host.StreamSendHandles(ch, hl.hs); err != nil {
+		return 0, unix.EAGAIN
+	}
+	for _, r := range dirty {
+		if err := kernel.WriteAll(host, ch, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
+			return 0, unix.EAGAIN
+		}
+	}
+	p.AddChild(pid)
+	return pid, nil
+}
+
+func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handleList) (*checkpoint, []pal.Range, error) {
+	p := t.P
+	cp := &checkpoint{
+		Pid: pid, Ppid: p.Pid, Pgid: p.Pgid(), Sid: p.Sid(),
+		Creds: p.Creds(), Cwd: p.Cwd(), Umask: p.Umask(), Rlimits: p.Rlimits(),
+		Exe: p.Exe, Argv: p.Argv, Envv: p.Envv, Auxv: p.Auxv,
+		Hostname: p.Hostname, BootID: p.BootID, StartTime: p.StartTime,
+		Personality: p.Personality, Dumpable: p.Dumpable, Nice: p.Nice, NoNewPrivs: p.NoNewPrivs,
+		Actions: p.Actions(), LogLevel: p.Log.Level(),
+		MmapTop: p.MM.MmapTop, MmapBottom: p.MM.MmapBottom,
+	}
+	if pt, ok := p.Patcher.(*amd64.Patcher); ok && pt != nil {
+		cp.Patch = pt.Save()
+	}
+	cp.Brk[0], cp.Brk[1], cp.Brk[2] = p.MM.BrkState()
+	// Mounts.
+	mountIdx := map[*vfs.Mount]string{}
+	for _, m := range p.NS.Mounts() {
+		ms := mountState{Path: m.Path, Type: m.Type, Source: m.Source, ReadOnly: m.ReadOnly, CoverAttrs: m.CoverAttrs, Handle: -1}
+		if hfs, ok := m.FS.(*vfs.HostFS); ok {
+			ms.Handle = hl.add(hfs.RootHandle())
+		}
+		mountIdx[m] = m.Path
+		cp.Mounts = append(cp.Mounts, ms)
+	}
+	// Open files, each once however many fds or mappings share it.
+	fileIdx := map[*vfs.File]int{}
+	addFile := func(f *vfs.File) int {
+		if i, ok := fileIdx[f]; ok {
+			return i
+		}
+		fs := fileState{Handle: -1, Flags: f.Flags(), Path: f.Path, Mount: mountIdx[f.Mount]}
+		if h := f.Impl.Handle(); h != pal.NoHandle {
+			if _, special := f.Impl.(vfs.Saver); !special {
+				fs.Handle = hl.add(h)
+			}
+		}
+		if s, ok := f.Impl.(vfs.Saver); ok {
+			fs.State = s.SaveState()
+		}
+		fileIdx[f] = len(cp.Files)
+		cp.Files = append(cp.Files, fs)
+		return fileIdx[f]
+	}
+	p.FDs.Each(func(fd int, f *vfs.File) {
+		cloexec, _ := p.FDs.Cloexec(fd)
+		cp.FDs = append(cp.FDs, fdState{FD: fd, File: addFile(f), Cloexec: cloexec})
+	})
+	// Memory.
+	var dirty []pal.Range
+	for _, a := range p.MM.Areas() {
+		if a.Name == "[vdso]" || a.Name == "[vvar]" {
+			continue // every process has its own, at the same address
+		}
+		as := areaState{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name,
+			Offset: a.Offset, File: -1, Shared: -1}
+		switch b := a.Backing.(type) {
+		case nil:
+			pieces, err := p.Host.MemoryCopyPlan(a.Start, a.End-a.Start, false)
+			if err != nil {
+				return nil, nil, fmt.Errorf("planning %#x-%#x: %v", a.Start, a.End, err)
+			}
+			as.Pieces, dirty = addPieces(as.Pieces, pieces, hl, dirty)
+		case *mm.SharedMemory:
+			as.Shared = hl.add(b.H)
+		default:
+			f, ok := vfs.BackingFile(b)
+			if !ok {
+				return nil, nil, fmt.Errorf("unknown mapping at %#x", a.Start)
+			}
+			as.File = addFile(f)
+			if a.Flags&mm.Shared == 0 {
+				pieces, err := p.Host.MemoryCopyPlan(a.Start, a.End-a.Start, true)
+				if err != nil {
+					return nil, nil, fmt.Errorf("planning %#x-%#x: %v", a.Start, a.End, err)
+				}
+				as.Pieces, dirty = addPieces(as.Pieces, pieces, hl, dirty)
+			}
+		}
+		cp.Areas = append(cp.Areas, as)
+	}
+	for _, r := range dirty {
+		cp.DirtyBytes += int64(r.End - r.Start)
+	}
+	// The thread.
+	regs := *t.CPU
+	regs.FP, regs.FPSize = nil, 0
+	regs.Rax = 0
+	if opt.Stack != 0 {
+		regs.Rsp = uint64(opt.Stack)
+	}
+	if opt.SetTLS {
+		regs.FSBase = uint64(opt.TLS)
+	}
+	cp.Task = taskState{Regs: regs, FP: append([]byte(nil), t.CPU.FPState()...), Name: t.Name,
+		SigMask: t.SigMask(), AltStack: t.AltStack, Policy: t.Policy, Prio: t.Priority,
+		ClearChildTid: opt.ClearChildTid, ChildTid: opt.ChildTid}
+	return cp, dirty, nil
+}
+
+func addPieces(out []pieceState, pieces []pal.MemoryPiece, hl *handleList, dirty []pal.Range) ([]pieceState, []pal.Range) {
+	for _, pc := range pieces {
+		ps := pieceState{Start: pc.Start, End: pc.End, Base: -1, BaseOff: pc.BaseOffset, Dirty: pc.Dirty}
+		if pc.Base != pal.NoHandle {
+			ps.Base = hl.add(pc.Base)
+		}
+		out = append(out, ps)
+		dirty = append(dirty, pc.Dirty...)
+	}
+	return out, dirty
+}
+
+// RunChild is the life of a forked guest process: it rebuilds the process
+// its parent sent and runs it. It returns the wait status.
+func RunChild(host pal.Host) (int, error) {
+	parent := host.Info().Parent
+	var cp checkpoint
+	if err := kernel.ReadFrame(host, parent, &cp); err != nil {
+		return 0, fmt.Errorf("reading the checkpoint: %w", err)
+	}
+	hs, err := host.StreamRecvHandles(parent, cp.NumHandles)
+	if err != nil {
+		return 0, fmt.Errorf("receiving handles: %w", err)
+	}
+	p := kernel.NewProcess(host, amd64.Table(), kernel.NewLogger(host, cp.LogLevel))
+	p.Pid = cp.Pid
+	p.SetIDs(cp.Ppid, cp.Pgid, cp.Sid)
+	p.SetCreds(cp.Creds)
+	p.SetCwd(cp.Cwd)
+	p.SetUmask(cp.Umask)
+	for i, l := range cp.Rlimits {
+		p.SetRlimit(i, l)
+	}
+	p.Exe, p.Argv, p.Envv, p.Auxv = cp.Exe, cp.Argv, cp.Envv, cp.Auxv
+	p.Hostname, p.BootID, p.StartTime = cp.Hostname, cp.BootID, cp.StartTime
+	p.Personality, p.Dumpable, p.Nice, p.NoNewPrivs = cp.Personality, cp.Dumpable, cp.Nice, cp.NoNewPrivs
+	p.SetActions(cp.Actions)
+	setupProcess(p, cp.Patch == nil)
+	if pt, ok := p.Patcher.(*amd64.Patcher); ok && cp.Patch != nil {
+		pt.Load(cp.Patch)
+	}
+	p.ConnectLeader(hs[0])
+	for _, m := range cp.Mounts {
+		var fs vfs.FS
+		switch m.Type {
+		case "chroot":
+			fs = vfs.NewHostFSFromHandle(host, hs[m.Handle])
+		case "proc":
+			fs = procfs.New(p)
+		default:
+			fs = vfs.NewDevFS(host, p.StartTime)
+		}
+		p.NS.Add(&vfs.Mount{Path: m.Path, FS: fs, Type: m.Type, Source: m.Source, ReadOnly: m.ReadOnly, CoverAttrs: m.CoverAttrs})
+	}
+	files, err := restoreFiles(p, &cp, hs)
+	if err != nil {
+		return 0, err
+	}
+	if err := restoreMemory(p, parent, &cp, hs, files); err != nil {
+		return 0, err
+	}
+	for _, fd := range cp.FDs {
+		f := files[fd.File]
+		f.IncRef()
+		p.FDs.InstallAt(fd.FD, f, fd.Cloexec)
+	}
+	for _, f := range files {
+		f.DecRef()
+	}
+	p.MM.SetBrkState(cp.Brk[0], cp.Brk[1], cp.Brk[2])
+	p.MM.MmapTop, p.MM.MmapBottom = cp.MmapTop, cp.MmapBottom
+	addSpecialAreas(p)
+	ts := cp.Task
+	if _, err := p.StartMainTask(func(t *kernel.Task) {
+		cpu := t.CPU
+		fp, fpSize := cpu.FP, cpu.FPSize
+		*cpu = ts.Regs
+		cpu.FP, cpu.FPSize = fp, fpSize
+		copy(cpu.FPState(), ts.FP)
+		t.Name, t.AltStack, t.Policy, t.Priority = ts.Name, ts.AltStack, ts.Policy, ts.Prio
+		t.SetSigMask(ts.SigMask)
+		t.ClearChildTid = ts.ClearChildTid
+		if ts.ChildTid != 0 {
+			tid := uint32(t.Tid)
+			kernel.CopyOutObj(t, ts.ChildTid, &tid)
+		}
+	}); err != nil {
+		return 0, err
+	}
+	host.StreamClose(parent)
+	return p.Wait(), nil
+}
+
+// restoreFiles rebuilds the parent's open files.
+func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.File, error) {
+	mounts := map[string]*vfs.Mount{}
+	for _, m := range p.NS.Mounts() {
+		mounts[m.Path] = m
+	}
+	files := make([]*vfs.File, len(cp.Files))
+	for i, fs := range cp.Files {
+		h := pal.NoHandle
+		if fs.Handle >= 0 {
+			h = hs[fs.Handle]
+		}
+		var impl vfs.FileImpl
+		var err error
+		switch r, ok := vfs.RestorerFor(fs.Path); {
+		case fs.Path == "anon_inode:[signalfd]":
+			impl, err = sys.RestoreSignalfd(p, fs.State)
+		case ok:
+			impl, err = r(p.Host, h, fs.State, fs.Flags)
+		case h != pal.NoHandle:
+			impl = vfs.NewHostFile(p.Host, h)
+		default:
+			var f *vfs.File
+			if f, err = p.NS.Open("/", fs.Path, fs.Flags&^(unix.O_CREAT|unix.O_TRUNC|unix.O_EXCL), 0); err == nil {
+				files[i] = f
+				continue
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reopening %s: %w", fs.Path, err)
+		}
+		files[i] = vfs.NewFile(impl, fs.Flags, fs.Path, mounts[fs.Mount])
+	}
+	return files, nil
+}
+
+// restoreMemory rebuilds the address space and reads the dirty pages.
+func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pal.Handle, files []*vfs.File) error {
+	host := p.Host
+	for _, a := range cp.Areas {
+		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name, Offset: a.Offset}
+		switch {
+		case a.Shared >= 0:
+			if err := host.MemoryMapFile(a.Start, a.End-a.Start, a.Prot, true, hs[a.Shared], a.Offset); err != nil {
+				return fmt.Errorf("mapping %#x: %w", a.Start, err)
+			}
+			area.Backing = &mm.SharedMemory{Host: host, H: hs[a.Shared]}
+		case a.File >= 0 && a.Flags&mm.Shared != 0:
+			f := files[a.File]
+			if err := host.MemoryMapFile(a.Start, a.End-a.Start, a.Prot, true, f.Impl.Handle(), a.Offset); err != nil {
+				return fmt.Errorf("mapping %#x: %w", a.Start, err)
+			}
+			area.Backing = f.Backing()
+		default:
+			wprot := a.Prot | pal.ProtWrite
+			for _, pc := range a.Pieces {
+				size := pc.End - pc.Start
+				var err error
+				if a.File >= 0 {
+					err = host.MemoryMapFile(pc.Start, size, wprot, false, files[a.File].Impl.Handle(),
+						a.Offset+int64(pc.Start-a.Start))
+				} else {
+					base := pal.NoHandle
+					if pc.Base >= 0 {
+						base = hs[pc.Base]
+					}
+					err = host.MemoryMapCopy(pc.Start, size, wprot, base, pc.BaseOff)
+				}
+				if err != nil {
+					return fmt.Errorf("mapping %#x: %w", pc.Start, err)
+				}
+				for _, r := range pc.Dirty {
+					if err := kernel.ReadFull(host, parent, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
+						return fmt.Errorf("reading pages: %w", err)
+					}
+				}
+				if wprot != a.Prot {
+					host.MemoryProtect(pc.Start, size, a.Prot)
+				}
+			}
+			if a.File >= 0 {
+				area.Backing = files[a.File].Backing()
+			}
+		}
+		p.MM.Adopt(area)
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+package kernel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Processes talk to each other through the leader, the first guest
+// process (pid 1), which owns the process table as Gramine's IPC leader
+// does: it hands out pids, knows every process's parent, group and session,
+// routes signals between processes, and tells parents when their children
+// exit. Each other process has one link to it: a host stream pair whose
+// other end the parent passes to the leader when it forks. Messages are
+// length-prefixed gob frames; a request carries an ID its reply echoes.
+
+// Message kinds.
+const (
+	msgReply = iota + 1
+	// process → leader
+	msgAllocPid
+	msgAttach // a child's link follows as a handle
+	msgExit
+	msgReaped
+	msgKill
+	msgSetPgid
+	msgGetPgid
+	msgGetSid
+	msgSetSid
+	msgExec
+	msgList
+	// leader → process
+	msgSignal
+	msgChildExit
+	msgReparent
+	msgAdopt
+	msgPgid
+)
+
+// Msg is one message between processes.
+type Msg struct {
+	Kind, Errno          int
+	ID                   uint64
+	Pid, Ppid, Pgid, Sid int
+	Target, Sig, Status  int
+	Info                 SigInfo
+	Times                pal.Times
+	Comm                 string
+	Argv                 []string
+	Procs                []ProcInfo
+}
+
+// ProcInfo is what the leader knows of a process (for /proc/[pid]).
+type ProcInfo struct {
+	Pid, Ppid, Pgid, Sid int
+	Zombie               bool
+	Comm                 string
+	Argv                 []string
+}
+
+// Link is a message stream to another process.
+type Link struct {
+	host pal.Host
+	h    pal.Handle
+
+	wmu  sync.Mutex
+	mu   sync.Mutex
+	id   uint64
+	wait map[uint64]chan *Msg
+}
+
+func newLink(host pal.Host, h pal.Handle) *Link {
+	return &Link{host: host, h: h, wait: map[uint64]chan *Msg{}}
+}
+
+// errLinkClosed is returned when the other side is gone.
+var errLinkClosed = errors.New("ipc: link closed")
+
+func (l *Link) send(m *Msg) error {
+	var b bytes.Buffer
+	b.Write(make([]byte, 4))
+	if err := gob.NewEncoder(&b).Encode(m); err != nil {
+		return err
+	}
+	frame := b.Bytes()
+	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return writeAll(l.host, l.h, frame)
+}
+
+// sendHandle sends m followed by one handle, in one go.
+func (l *Link) sendHandle(m *Msg, h pal.Handle) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	var b bytes.Buffer
+	b.Write(make([]byte, 4))
+	if err := gob.NewEncoder(&b).Encode(m); err != nil {
+		return err
+	}
+	frame := b.Bytes()
+	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
+	if err := writeAll(l.host, l.h, frame); err != nil {
+		return err
+	}
+	return l.host.StreamSendHandles(l.h, []pal.Handle{h})
+}
+
+// call sends a request and waits for its reply.
+func (l *Link) call(m *Msg) (*Msg, error) {
+	ch := make(chan *Msg, 1)
+	l.mu.Lock()
+	l.id++
+	m.ID = l.id
+	l.wait[m.ID] = ch
+	l.mu.Unlock()
+	if err := l.send(m); err != nil {
+		return nil, err
+	}
+	r, ok := <-ch
+	if !ok {
+		return nil, errLinkClosed
+	}
+	if r.Errno != 0 {
+		return r, unix.Errno(r.Errno)
+	}
+	return r, nil
+}
+
+func (l *Link) reply(to *Msg, r *Msg) {
+	r.Kind, r.ID = msgReply, to.ID
+	l.send(r)
+}
+
+// serve reads messages until the link closes, handing replies to their
+// callers and everything else to handle. A msgAttach carries a handle.
+func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
+	defer func() {
+		l.mu.Lock()
+		for id, ch := range l.wait {
+			close(ch)
+			delete(l.wait, id)
+		}
+		l.mu.Unlock()
+	}()
+	for {
+		frame, err := readFrame(l.host, l.h)
+		if err != nil {
+			handle(nil, pal.NoHandle)
+			return
+		}
+		m := new(Msg)
+		if err := gob.NewDecoder(bytes.NewReader(frame)).Decode(m); err != nil {
+			handle(nil, pal.NoHandle)
+			return
+		}
+		if m.Kind == msgReply {
+			l.mu.Lock()
+			ch := l.wait[m.ID]
+			delete(l.wait, m.ID)
+			l.mu.Unlock()
+			if ch != nil {
+				ch <- m
+			}
+			continue
+		}
+		h := pal.NoHandle
+		if m.Kind == msgAttach {
+			hs, err := l.host.StreamRecvHandles(l.h, 1)
+			if err != nil {
+				handle(nil, pal.NoHandle)
+				return
+			}
+			h = hs[0]
+		}
+		handle(m, h)
+	}
+}
+
+func writeAll(host pal.Host, h pal.Handle, b []byte) error {
+	for len(b) > 0 {
+		n, err := host.StreamWrite(h, b)
+		if err == pal.ErrInterrupted {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func readFull(host pal.Host, h pal.Handle, b []byte) error {
+	for len(b) > 0 {
+		n, err := host.StreamRead(h, b)
+		if err == pal.ErrInterrupted {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errLinkClosed
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func readFrame(host pal.Host, h pal.Handle) ([]byte, error) {
+	var n [4]byte
+	if err := readFull(host, h, n[:]); err != nil {
+		return nil, err
+	}
+	frame := make([]byte, binary.LittleEndian.Uint32(n[:]))
+	return frame, readFull(host, h, frame)
+}
+
+// WriteFrame and ReadFrame carry a gob value over a stream (checkpoints).
+func WriteFrame(host pal.Host, h pal.Handle, v any) error {
+	var b bytes.Buffer
+	b.Write(make([]byte, 4))
+	if err := gob.NewEncoder(&b).Encode(v); err != nil {
+		return err
+	}
+	frame := b.Bytes()
+	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
+	return writeAll(host, h, frame)
+}
+
+// ReadFrame reads a value written by WriteFrame.
+func ReadFrame(host pal.Host, h pal.Handle, v any) error {
+	frame, err := readFrame(host, h)
+	if err != nil {
+		return err
+	}
+	return gob.NewDecoder(bytes.NewReader(frame)).Decode(v)
+}
+
+// WriteAll and ReadFull move raw bytes over a stream.
+func WriteAll(host pal.Host, h pal.Handle, b []byte) error { return writeAll(host, h, b) }
+
+// ReadFull reads exactly len(b) bytes.
+func ReadFull(host pal.Host, h pal.Handle, b []byte) error { return readFull(host, h, b) }

@@ -1,0 +1,279 @@
+package kernel
+
+import (
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Leader is the process table, kept by the first guest process.
+type Leader struct {
+	host  pal.Host
+	local *Process // pid 1
+
+	mu      sync.Mutex
+	nextPid int
+	procs   map[int]*procEntry
+}
+
+type procEntry struct {
+	ProcInfo
+	link   *Link // nil for pid 1
+	execed bool
+	status int
+	times  pal.Times
+}
+
+// NewLeader makes the leader for p, which becomes pid 1.
+func NewLeader(p *Process) *Leader {
+	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}}
+	l.procs[1] = &procEntry{ProcInfo: ProcInfo{Pid: 1, Pgid: 1, Sid: 1}}
+	return l
+}
+
+// allocPid registers a new process forked by parent.
+func (l *Leader) allocPid(parent int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.procs[l.nextPid] != nil {
+		l.nextPid++
+	}
+	pid := l.nextPid
+	l.nextPid++
+	pe := l.procs[parent]
+	e := &procEntry{ProcInfo: ProcInfo{Pid: pid, Ppid: parent}}
+	if pe != nil {
+		e.Pgid, e.Sid, e.Comm, e.Argv = pe.Pgid, pe.Sid, pe.Comm, pe.Argv
+	}
+	l.procs[pid] = e
+	return pid
+}
+
+// attach connects a new process's link.
+func (l *Leader) attach(pid int, h pal.Handle) {
+	link := newLink(l.host, h)
+	l.mu.Lock()
+	if e := l.procs[pid]; e != nil {
+		e.link = link
+	}
+	l.mu.Unlock()
+	go link.serve(func(m *Msg, hd pal.Handle) { l.handle(pid, link, m, hd) })
+}
+
+// handle serves one message from process pid (nil: the link closed).
+func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
+	if m == nil {
+		l.exited(pid, int(unix.SIGKILL), pal.Times{}, true)
+		return
+	}
+	r := &Msg{}
+	switch m.Kind {
+	case msgAllocPid:
+		r.Pid = l.allocPid(pid)
+	case msgAttach:
+		l.attach(m.Pid, hd)
+		return
+	case msgExit:
+		l.exited(pid, m.Status, m.Times, false)
+		return
+	case msgReaped:
+		l.reaped(m.Pid)
+		return
+	case msgKill:
+		r.Errno = int(l.kill(pid, m.Target, &m.Info))
+	case msgSetPgid:
+		r.Errno = int(l.setPgid(pid, m.Pid, m.Pgid))
+	case msgGetPgid:
+		r.Pgid, r.Sid, r.Errno = l.getIDs(m.Pid)
+	case msgGetSid:
+		r.Pgid, r.Sid, r.Errno = l.getIDs(m.Pid)
+	case msgSetSid:
+		r.Sid, r.Errno = l.setSid(pid)
+	case msgExec:
+		l.exec(pid, m.Comm, m.Argv)
+		return
+	case msgList:
+		r.Procs = l.list()
+	default:
+		r.Errno = int(unix.ENOSYS)
+	}
+	link.reply(m, r)
+}
+
+// deliver sends a message to process pid (local calls for pid 1).
+func (l *Leader) deliver(e *procEntry, m *Msg) {
+	if e.Pid == 1 {
+		go l.local.handleEvent(m)
+		return
+	}
+	if e.link != nil {
+		e.link.send(m)
+	}
+}
+
+// exited records that pid ended with a wait status and tells its parent.
+func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
+	l.mu.Lock()
+	e := l.procs[pid]
+	if e == nil || e.Zombie {
+		l.mu.Unlock()
+		return
+	}
+	e.Zombie, e.status, e.times = true, status, times
+	e.link = nil
+	var notify []*procEntry
+	var msgs []*Msg
+	// Orphans go to pid 1, which adopts them (and their exit, if they
+	// have already ended).
+	init := l.procs[1]
+	for _, c := range l.procs {
+		if c.Ppid != pid {
+			continue
+		}
+		c.Ppid = 1
+		notify = append(notify, c, init)
+		msgs = append(msgs, &Msg{Kind: msgReparent, Pid: c.Pid, Ppid: 1}, &Msg{Kind: msgAdopt, Pid: c.Pid})
+		if c.Zombie {
+			notify = append(notify, init)
+			msgs = append(msgs, &Msg{Kind: msgChildExit, Pid: c.Pid, Status: c.status, Times: c.times})
+		}
+	}
+	if p := l.procs[e.Ppid]; p != nil {
+		notify = append(notify, p)
+		msgs = append(msgs, &Msg{Kind: msgChildExit, Pid: pid, Status: status, Times: times})
+	}
+	l.mu.Unlock()
+	for i, n := range notify {
+		l.deliver(n, msgs[i])
+	}
+}
+
+func (l *Leader) reaped(pid int) {
+	l.mu.Lock()
+	if e := l.procs[pid]; e != nil && e.Zombie {
+		delete(l.procs, pid)
+	}
+	l.mu.Unlock()
+}
+
+// kill routes a signal from sender to target (a pid, -pgid, 0 is not
+// seen here: the sender turns it into -its pgid, and -1 means everyone
+// but pid 1 and the sender).
+func (l *Leader) kill(sender, target int, info *SigInfo) unix.Errno {
+	l.mu.Lock()
+	var to []*procEntry
+	for _, e := range l.procs {
+		switch {
+		case target > 0 && e.Pid == target,
+			target < -1 && e.Pgid == -target && e.Pid != sender,
+			target == -1 && e.Pid != 1 && e.Pid != sender:
+			to = append(to, e)
+		}
+	}
+	l.mu.Unlock()
+	if len(to) == 0 {
+		return unix.ESRCH
+	}
+	if info.Signo == 0 {
+		return 0
+	}
+	for _, e := range to {
+		if !e.Zombie {
+			l.deliver(e, &Msg{Kind: msgSignal, Pid: e.Pid, Info: *info})
+		}
+	}
+	return 0
+}
+
+func (l *Leader) getIDs(pid int) (int, int, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.procs[pid]; e != nil {
+		return e.Pgid, e.Sid, 0
+	}
+	return 0, 0, int(unix.ESRCH)
+}
+
+// setPgid implements setpgid for caller on pid (0: the caller).
+func (l *Leader) setPgid(caller, pid, pgid int) unix.Errno {
+	l.mu.Lock()
+	if pid == 0 {
+		pid = caller
+	}
+	if pgid == 0 {
+		pgid = pid
+	}
+	e, c := l.procs[pid], l.procs[caller]
+	switch {
+	case e == nil || c == nil || (pid != caller && e.Ppid != caller):
+		l.mu.Unlock()
+		return unix.ESRCH
+	case pid != caller && e.execed:
+		l.mu.Unlock()
+		return unix.EACCES
+	case e.Sid != c.Sid:
+		l.mu.Unlock()
+		return unix.EPERM
+	case e.Sid == e.Pid:
+		l.mu.Unlock()
+		return unix.EPERM // a session leader
+	}
+	if pgid != pid {
+		found := false
+		for _, o := range l.procs {
+			if o.Pgid == pgid && o.Sid == e.Sid && !o.Zombie {
+				found = true
+				break
+			}
+		}
+		if !found {
+			l.mu.Unlock()
+			return unix.EPERM
+		}
+	}
+	e.Pgid = pgid
+	m := &Msg{Kind: msgPgid, Pid: pid, Pgid: e.Pgid, Sid: e.Sid}
+	l.mu.Unlock()
+	l.deliver(e, m)
+	return 0
+}
+
+func (l *Leader) setSid(pid int) (int, int) {
+	l.mu.Lock()
+	e := l.procs[pid]
+	if e == nil {
+		l.mu.Unlock()
+		return 0, int(unix.ESRCH)
+	}
+	for _, o := range l.procs {
+		if o.Pgid == pid && !o.Zombie {
+			l.mu.Unlock()
+			return 0, int(unix.EPERM) // already a group leader
+		}
+	}
+	e.Sid, e.Pgid = pid, pid
+	l.mu.Unlock()
+	return pid, 0
+}
+
+func (l *Leader) exec(pid int, comm string, argv []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.procs[pid]; e != nil {
+		e.Comm, e.Argv, e.execed = comm, argv, true
+	}
+}
+
+func (l *Leader) list() []ProcInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]ProcInfo, 0, len(l.procs))
+	for _, e := range l.procs {
+		out = append(out, e.ProcInfo)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Pid < out[j].Pid })
+	return out
+}

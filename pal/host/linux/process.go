@@ -1,0 +1,318 @@
+package linux
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/pal"
+)
+
+// Host processes.
+//
+// Every guest process is a gophene host process. New ones cannot simply be
+// forked: the Go runtime cannot be forked, and an exec'ed gophene would
+// inherit the seccomp filter of its parent, whose allowed code range is
+// wherever the parent's binary was loaded. So the first gophene process
+// starts a zygote before it installs its filter: a plain gophene process
+// that never runs guest code and only spawns others. The zygote keeps one
+// spare child started ahead of time, so a fork does not wait for a binary
+// to load and a Go runtime to start. Each child gets two sockets: fd 3 to
+// the guest process that asked for it (its parent, which sends it its
+// state) and fd 4 back to the zygote (to ask for children of its own).
+//
+// Lifetimes: the zygote dies with the first gophene process and every child
+// dies with the zygote (PR_SET_PDEATHSIG), so no host process outlives the
+// gophene the user started; the zygote reaps its children.
+
+const (
+	roleEnv    = "GOPHENE_HOST_ROLE"
+	roleZygote = "zygote"
+	roleChild  = "child"
+	roleFirst  = "first"
+	parentFD   = 3
+	zygoteFD   = 4
+)
+
+// RunRole must be the first thing a gophene binary's main does: in the
+// zygote role it serves spawn requests and never returns; otherwise it
+// returns at once.
+//
+// The first gophene process also re-executes itself once with address
+// randomisation off (ADDR_NO_RANDOMIZE, inherited by the zygote and every
+// child). The guest keeps pointers into the host's vDSO, which the kernel
+// then places at the same address in every gophene process, so a forked
+// guest still finds it there. Guest memory itself is still placed at
+// random by the LibOS.
+func RunRole() {
+	switch os.Getenv(roleEnv) {
+	case roleZygote:
+		runZygote()
+		os.Exit(0)
+	case roleChild:
+		return
+	case roleFirst:
+		os.Unsetenv(roleEnv)
+		return
+	}
+	const addrNoRandomize = 0x0040000
+	cur, _, _ := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	if cur&addrNoRandomize != 0 {
+		return
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, cur|addrNoRandomize, 0, 0); e != 0 {
+		return // keep going; see Host.stableVDSO
+	}
+	env := append(os.Environ(), roleEnv+"="+roleFirst)
+	err := unix.Exec("/proc/self/exe", os.Args, env)
+	fmt.Fprintf(os.Stderr, "gophene: re-executing without address randomisation: %v\n", err)
+}
+
+// stableVDSO reports whether the vDSO is at the same address in every
+// gophene process (randomisation is off).
+func stableVDSO() bool {
+	cur, _, _ := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	return cur&0x0040000 != 0
+}
+
+// IsChild reports whether this process was spawned to become a forked
+// guest process (Info().Parent is then its parent's stream).
+func IsChild() bool { return os.Getenv(roleEnv) == roleChild }
+
+// startZygote spawns the zygote; it runs before the seccomp filter exists.
+func (h *Host) startZygote() error {
+	if IsChild() {
+		h.zygote = zygoteFD
+		h.info.Parent = h.handles.add(parentFD)
+		unix.CloseOnExec(parentFD)
+		unix.CloseOnExec(zygoteFD)
+		return nil
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("zygote socket: %w", err)
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	os.Unsetenv(roleEnv)
+	_, err = syscall.ForkExec("/proc/self/exe", []string{"gophene-zygote"}, &syscall.ProcAttr{
+		Env:   []string{roleEnv + "=" + roleZygote},
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), 2, uintptr(fds[1])},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	unix.Close(fds[1])
+	if err != nil {
+		unix.Close(fds[0])
+		return fmt.Errorf("starting the zygote: %w", err)
+	}
+	h.zygote = fds[0]
+	h.info.Parent = pal.NoHandle
+	return nil
+}
+
+// ProcessCreate starts a new host process that will become a guest
+// process, and returns a stream connected to it. The new process waits for
+// what the LibOS sends it.
+func (h *Host) ProcessCreate() (pal.Handle, error) {
+	h.zygoteMu.Lock()
+	defer h.zygoteMu.Unlock()
+	if _, err := unix.Write(h.zygote, []byte{'C'}); err != nil {
+		return pal.NoHandle, palErr(err)
+	}
+	hs, err := recvFDs(h.zygote, 1)
+	if err != nil {
+		return pal.NoHandle, err
+	}
+	return h.handles.add(hs[0]), nil
+}
+
+// StreamPairCreate makes a pair of connected streams that can be passed to
+// other processes.
+func (h *Host) StreamPairCreate() (pal.Handle, pal.Handle, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return pal.NoHandle, pal.NoHandle, palErr(err)
+	}
+	return h.handles.add(fds[0]), h.handles.add(fds[1]), nil
+}
+
+// maxFDsPerMessage stays under the kernel's SCM_MAX_FD (253).
+const maxFDsPerMessage = 250
+
+// StreamSendHandles passes handles over a stream to another process.
+func (h *Host) StreamSendHandles(s pal.Handle, hs []pal.Handle) error {
+	fd, err := h.fd(s)
+	if err != nil {
+		return err
+	}
+	for len(hs) > 0 {
+		n := min(len(hs), maxFDsPerMessage)
+		fds := make([]int, n)
+		for i, x := range hs[:n] {
+			if fds[i], err = h.fd(x); err != nil {
+				return err
+			}
+		}
+		if err := unix.Sendmsg(fd, []byte{byte(n)}, unix.UnixRights(fds...), nil, 0); err != nil {
+			return palErr(err)
+		}
+		hs = hs[n:]
+	}
+	return nil
+}
+
+// StreamRecvHandles receives n handles passed with StreamSendHandles.
+func (h *Host) StreamRecvHandles(s pal.Handle, n int) ([]pal.Handle, error) {
+	fd, err := h.fd(s)
+	if err != nil {
+		return nil, err
+	}
+	var out []pal.Handle
+	for len(out) < n {
+		fds, err := recvFDs(fd, min(n-len(out), maxFDsPerMessage))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fds {
+			out = append(out, h.handles.add(f))
+		}
+	}
+	return out, nil
+}
+
+// recvFDs reads one handle message carrying want descriptors.
+func recvFDs(fd, want int) ([]int, error) {
+	var b [1]byte
+	oob := make([]byte, unix.CmsgSpace(4*want))
+	n, oobn, _, _, err := unix.Recvmsg(fd, b[:], oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, palErr(err)
+	}
+	if n == 0 {
+		return nil, pal.ErrBrokenPipe
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return nil, pal.ErrInvalid
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != want {
+		for _, f := range fds {
+			unix.Close(f)
+		}
+		return nil, pal.ErrInvalid
+	}
+	return fds, nil
+}
+
+// --- The zygote.
+
+type spare struct {
+	link int // the parent's end of the new child's fd 3
+	pid  int
+}
+
+type zygote struct {
+	devnull uintptr
+	spawn   chan chan spare // requests for a child, served on the locked thread
+}
+
+func runZygote() {
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGTSTP,
+		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE, syscall.SIGWINCH, syscall.SIGUSR1, syscall.SIGUSR2)
+	if os.Getppid() == 1 {
+		return // our parent is already gone
+	}
+	// Reap children; their guest-level exit status travels through the
+	// LibOS, not through us.
+	sigc := make(chan os.Signal, 16)
+	signal.Notify(sigc, syscall.SIGCHLD)
+	go func() {
+		for range sigc {
+			for {
+				pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)
+				if pid <= 0 || err != nil {
+					break
+				}
+			}
+		}
+	}()
+	devnull, err := unix.Open(os.DevNull, unix.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	z := &zygote{devnull: uintptr(devnull), spawn: make(chan chan spare)}
+	go z.serve(parentFD)
+	// Children must be forked from one thread that lives as long as the
+	// zygote: PR_SET_PDEATHSIG fires when the forking thread ends.
+	runtime.LockOSThread()
+	next := z.newSpare()
+	for req := range z.spawn {
+		req <- next
+		next = z.newSpare()
+	}
+}
+
+// serve answers spawn requests arriving on one connection.
+func (z *zygote) serve(conn int) {
+	defer unix.Close(conn)
+	var b [1]byte
+	for {
+		n, err := unix.Read(conn, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if n != 1 || err != nil {
+			if conn == parentFD {
+				os.Exit(0) // the first gophene process is gone
+			}
+			return
+		}
+		reply := make(chan spare)
+		z.spawn <- reply
+		s := <-reply
+		if s.link < 0 {
+			unix.Close(conn)
+			return
+		}
+		unix.Sendmsg(conn, []byte{1}, unix.UnixRights(s.link), nil, 0)
+		unix.Close(s.link)
+	}
+}
+
+// newSpare starts a child process that waits for its state.
+func (z *zygote) newSpare() spare {
+	link, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return spare{link: -1}
+	}
+	zl, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(link[0])
+		unix.Close(link[1])
+		return spare{link: -1}
+	}
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"gophene"}, &syscall.ProcAttr{
+		Env:   []string{roleEnv + "=" + roleChild},
+		Files: []uintptr{z.devnull, z.devnull, 2, uintptr(link[1]), uintptr(zl[1])},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	unix.Close(link[1])
+	unix.Close(zl[1])
+	if err != nil {
+		unix.Close(link[0])
+		unix.Close(zl[0])
+		return spare{link: -1}
+	}
+	go z.serve(zl[0])
+	return spare{link: link[0], pid: pid}
+}
