@@ -105,6 +105,12 @@ func setupProcess(p *kernel.Process, noPatch bool) {
 	}
 	p.Fork = forkProcess
 	p.Host.HostSignals(func(sig int) {
+		// Every gophene process gets the signals of the host's terminal;
+		// the first routes them to the guest's foreground process group.
+		if kernel.IsTerminalSignal(sig) {
+			p.TerminalSignal(sig)
+			return
+		}
 		p.SignalProcess(kernel.NewSigInfo(sig, kernel.SiUser))
 	})
 }

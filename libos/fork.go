@@ -55,6 +55,7 @@ type checkpoint struct {
 	MmapTop, MmapBottom  uintptr
 	Task                 taskState
 	NumHandles           int
+	Vfork                bool
 	DirtyBytes           int64
 }
 
@@ -152,7 +153,7 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 		p.Log.Warnf("fork: %v", err)
 		return 0, unix.ENOMEM
 	}
-	cp.NumHandles = len(hl.hs)
+	cp.NumHandles, cp.Vfork = len(hl.hs), opt.Vfork
 	if err := kernel.WriteFrame(host, ch, cp); err != nil {
 		return 0, unix.EAGAIN
 	}
@@ -164,9 +165,13 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 			return 0, unix.EAGAIN
 		}
 	}
-	p.AddChild(pid)
+	p.AddChild(pid, opt.ExitSignal)
+	if opt.Vfork {
+		waitVforkChild(t, ch)
+	}
 	return pid, nil
 }
+
 
 func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handleList) (*checkpoint, []pal.Range, error) {
 	p := t.P
@@ -326,7 +331,11 @@ func RunChild(host pal.Host) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := restoreMemory(p, parent, &cp, hs, files); err != nil {
+	var vf *vforkChild
+	if cp.Vfork {
+		vf = &vforkChild{p: p, areas: cp.Areas, files: files, hs: hs, orig: map[uintptr][]byte{}}
+	}
+	if err := restoreMemory(p, parent, &cp, hs, files, vf); err != nil {
 		return 0, err
 	}
 	for _, fd := range cp.FDs {
@@ -340,6 +349,9 @@ func RunChild(host pal.Host) (int, error) {
 	p.MM.SetBrkState(cp.Brk[0], cp.Brk[1], cp.Brk[2])
 	p.MM.MmapTop, p.MM.MmapBottom = cp.MmapTop, cp.MmapBottom
 	addSpecialAreas(p)
+	if vf != nil {
+		p.VforkDone = func() { vf.release(parent) }
+	}
 	ts := cp.Task
 	if _, err := p.StartMainTask(func(t *kernel.Task) {
 		cpu := t.CPU
@@ -357,7 +369,9 @@ func RunChild(host pal.Host) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	host.StreamClose(parent)
+	if vf == nil {
+		host.StreamClose(parent)
+	}
 	return p.Wait(), nil
 }
 
@@ -397,8 +411,9 @@ func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.Fi
 	return files, nil
 }
 
-// restoreMemory rebuilds the address space and reads the dirty pages.
-func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pal.Handle, files []*vfs.File) error {
+// restoreMemory rebuilds the address space and reads the dirty pages; a
+// vfork child (vf) remembers them.
+func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pal.Handle, files []*vfs.File, vf *vforkChild) error {
 	host := p.Host
 	for _, a := range cp.Areas {
 		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name, Offset: a.Offset}
@@ -435,6 +450,9 @@ func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pa
 				for _, r := range pc.Dirty {
 					if err := kernel.ReadFull(host, parent, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
 						return fmt.Errorf("reading pages: %w", err)
+					}
+					if vf != nil {
+						vf.keepPages(r.Start, r.End)
 					}
 				}
 				if wprot != a.Prot {

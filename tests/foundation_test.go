@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -68,7 +69,9 @@ func TestDebianDynamic(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(filepath.Base(c[0]), func(t *testing.T) {
-			r := sameAsNative(t, c...)
+			// /proc's link count is the number of host processes, which
+			// gophene's own add to.
+			r := sameAsNativeExcept(t, procLinks, c...)
 			if c[0] == "/usr/bin/sha256sum" {
 				data, _ := os.ReadFile(big)
 				sum := sha256.Sum256(data)
@@ -111,3 +114,10 @@ func TestExitStatusAndCrash(t *testing.T) {
 		}
 	}
 }
+
+// procLinks hides the link count in ls -l's line for /proc.
+func procLinks(s string) string {
+	return procLinkRE.ReplaceAllString(s, "$1 N $2")
+}
+
+var procLinkRE = regexp.MustCompile(`(?m)^(dr-xr-xr-x) +[0-9]+ (.* proc)$`)

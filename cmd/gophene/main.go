@@ -116,12 +116,25 @@ func run(args []string) int {
 	if *trace {
 		cfg.LogLevel = "trace"
 	}
+	if pc, bad := linux.CodeInWindow(); bad {
+		fmt.Fprintf(os.Stderr, "gophene: this binary's code is at %#x, where guest programs go; build it as the README says:\n"+
+			"  go build -ldflags=-T=0x600000001000 -o gophene ./cmd/gophene\n", pc)
+		return 2
+	}
 	host, err := linux.New()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gophene: cannot start the host: %v\n", err)
 		return 1
 	}
 	status, err := libos.Run(host, cfg, libos.Options{Args: progArgs, HostEnv: os.Environ(), NoPatch: *noPatch})
+	// ProcessExit also ends and reaps every other gophene process.
+	host.ProcessExit(exitCode(status, err))
+	return 0
+}
+
+// exitCode is gophene's exit status for the guest's wait status, or for the
+// error that kept the guest from starting, with a shell-like message.
+func exitCode(status int, err error) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gophene: %v\n", err)
 		var errno unix.Errno

@@ -19,11 +19,17 @@ func Root() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// BuildGophene builds the gophene command (as a PIE, which it must be)
-// into dir and returns its path.
+// BuildFlags are the README's flags for building gophene: a static
+// executable linked above the guest address window (non-PIE executables
+// default to 0x400000, where guest executables go), which starts faster
+// than a PIE since nothing needs relocating.
+var BuildFlags = []string{"-ldflags=-T=0x600000001000"}
+
+// BuildGophene builds the gophene command with BuildFlags into dir and
+// returns its path.
 func BuildGophene(dir string) (string, error) {
 	out := filepath.Join(dir, "gophene")
-	cmd := exec.Command("go", "build", "-buildmode=pie", "-o", out, "./cmd/gophene")
+	cmd := exec.Command("go", append(append([]string{"build"}, BuildFlags...), "-o", out, "./cmd/gophene")...)
 	cmd.Dir = Root()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building gophene: %v\n%s", err, b)

@@ -81,6 +81,7 @@ func (t *Task) Exec(name string, argv, envp []string) error {
 		p.tasks[t.Tid] = t
 		p.tasksMu.Unlock()
 	}
+	p.releaseVfork() // the point of no return: the old memory goes
 	p.MM.Reset()
 	if r, ok := p.Patcher.(interface{ Reset() }); ok {
 		r.Reset()

@@ -35,12 +35,16 @@ const (
 	msgSetSid
 	msgExec
 	msgList
+	msgJobState // the sender stopped or continued
+	msgGetFg
+	msgSetFg
 	// leader → process
 	msgSignal
 	msgChildExit
 	msgReparent
 	msgAdopt
 	msgPgid
+	msgChildJob // a child stopped or continued
 )
 
 // Msg is one message between processes.
@@ -59,7 +63,7 @@ type Msg struct {
 // ProcInfo is what the leader knows of a process (for /proc/[pid]).
 type ProcInfo struct {
 	Pid, Ppid, Pgid, Sid int
-	Zombie               bool
+	Zombie, Stopped      bool
 	Comm                 string
 	Argv                 []string
 }

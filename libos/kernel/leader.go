@@ -17,6 +17,7 @@ type Leader struct {
 	mu      sync.Mutex
 	nextPid int
 	procs   map[int]*procEntry
+	fg      int // the terminal's foreground process group
 }
 
 type procEntry struct {
@@ -29,7 +30,7 @@ type procEntry struct {
 
 // NewLeader makes the leader for p, which becomes pid 1.
 func NewLeader(p *Process) *Leader {
-	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}}
+	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1}
 	l.procs[1] = &procEntry{ProcInfo: ProcInfo{Pid: 1, Pgid: 1, Sid: 1}}
 	return l
 }
@@ -65,42 +66,62 @@ func (l *Leader) attach(pid int, h pal.Handle) {
 
 // handle serves one message from process pid (nil: the link closed).
 func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
-	if m == nil {
+	switch {
+	case m == nil:
 		l.exited(pid, int(unix.SIGKILL), pal.Times{}, true)
-		return
+	case m.Kind == msgAttach:
+		l.attach(m.Pid, hd)
+	case !l.notice(pid, m):
+		link.reply(m, l.request(pid, m))
 	}
+}
+
+// notice acts on a message that needs no reply, and reports whether m was
+// one.
+func (l *Leader) notice(pid int, m *Msg) bool {
+	switch m.Kind {
+	case msgExit:
+		l.exited(pid, m.Status, m.Times, false)
+	case msgReaped:
+		l.reaped(m.Pid)
+	case msgExec:
+		l.exec(pid, m.Comm, m.Argv)
+	case msgJobState:
+		l.jobState(pid, m.Status)
+	default:
+		return false
+	}
+	return true
+}
+
+// request answers a request from process pid.
+func (l *Leader) request(pid int, m *Msg) *Msg {
 	r := &Msg{}
+	var errno unix.Errno
 	switch m.Kind {
 	case msgAllocPid:
 		r.Pid = l.allocPid(pid)
-	case msgAttach:
-		l.attach(m.Pid, hd)
-		return
-	case msgExit:
-		l.exited(pid, m.Status, m.Times, false)
-		return
-	case msgReaped:
-		l.reaped(m.Pid)
-		return
 	case msgKill:
-		r.Errno = int(l.kill(pid, m.Target, &m.Info))
+		errno = l.kill(pid, m.Target, &m.Info)
 	case msgSetPgid:
-		r.Errno = int(l.setPgid(pid, m.Pid, m.Pgid))
-	case msgGetPgid:
-		r.Pgid, r.Sid, r.Errno = l.getIDs(m.Pid)
-	case msgGetSid:
+		errno = l.setPgid(pid, m.Pid, m.Pgid)
+	case msgGetPgid, msgGetSid:
 		r.Pgid, r.Sid, r.Errno = l.getIDs(m.Pid)
 	case msgSetSid:
 		r.Sid, r.Errno = l.setSid(pid)
-	case msgExec:
-		l.exec(pid, m.Comm, m.Argv)
-		return
 	case msgList:
 		r.Procs = l.list()
+	case msgGetFg:
+		r.Pgid, errno = l.getForeground(pid)
+	case msgSetFg:
+		errno = l.setForeground(pid, m.Pgid)
 	default:
-		r.Errno = int(unix.ENOSYS)
+		errno = unix.ENOSYS
 	}
-	link.reply(m, r)
+	if errno != 0 {
+		r.Errno = int(errno)
+	}
+	return r
 }
 
 // deliver sends a message to process pid (local calls for pid 1).
@@ -236,7 +257,14 @@ func (l *Leader) setPgid(caller, pid, pgid int) unix.Errno {
 	}
 	e.Pgid = pgid
 	m := &Msg{Kind: msgPgid, Pid: pid, Pgid: e.Pgid, Sid: e.Sid}
+	link := e.link
 	l.mu.Unlock()
+	if pid != caller && link != nil {
+		// Another process's group changes: it must know before setpgid
+		// returns, or a getpgrp right after could still see the old one.
+		link.call(m)
+		return 0
+	}
 	l.deliver(e, m)
 	return 0
 }

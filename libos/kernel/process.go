@@ -51,6 +51,10 @@ type Process struct {
 	Patcher any
 	// Fork creates a child process running a copy of t (set at boot).
 	Fork func(t *Task, opt ForkOptions) (int, error)
+	// VforkDone, set in the child of a vfork, releases the waiting parent;
+	// it runs once, at the child's execve or exit.
+	VforkDone func()
+	vforkOnce sync.Once
 
 	// Pid is the process id; ppid, pgid and sid (guarded by mu) its
 	// parent, group and session.
@@ -94,6 +98,11 @@ type Process struct {
 	sigMu   sync.Mutex
 	actions [65]SigAction
 	shared  sigQueue // process-directed pending signals
+	// Job control (jobctl.go): stopped and resume are guarded by sigMu;
+	// stopFlag mirrors stopped for the lock-free return path.
+	stopped  bool
+	resume   chan struct{} // closed when a stop ends
+	stopFlag atomic.Bool
 
 	// Frames builds signal frames (set by the architecture code).
 	Frames SigFrames
@@ -209,12 +218,20 @@ func (p *Process) SetRlimit(r int, l Rlimit) {
 // signal number). The first call wins.
 func (p *Process) Exit(status int) {
 	p.exitOnce.Do(func() {
+		p.releaseVfork()
 		p.status.Store(int32(status))
 		if p.leader == nil {
 			p.NotifyExit(status)
 		}
 		close(p.exited)
 	})
+}
+
+// releaseVfork lets a vfork parent go on.
+func (p *Process) releaseVfork() {
+	if f := p.VforkDone; f != nil {
+		p.vforkOnce.Do(f)
+	}
 }
 
 // Wait blocks until the process has exited and returns its wait status.
@@ -306,4 +323,9 @@ type ForkOptions struct {
 	SetTLS        bool
 	ChildTid      uintptr // CLONE_CHILD_SETTID
 	ClearChildTid uintptr // CLONE_CHILD_CLEARTID
+	// ExitSignal is the signal the parent gets when the child ends (0:
+	// none).
+	ExitSignal int
+	// Vfork makes the parent wait until the child execs or exits.
+	Vfork bool
 }

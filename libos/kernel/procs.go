@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"sort"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -13,7 +14,9 @@ import (
 
 // childState is a child as its parent sees it.
 type childState struct {
-	zombie bool
+	exitSig int // signal sent when it ends (0: none)
+	event   int // wait status of an unreported stop or continue (0: none)
+	zombie  bool
 	status int // wait status
 	times  pal.Times
 }
@@ -47,6 +50,9 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			return
 		}
 		p.handleEvent(m)
+		if m.ID != 0 {
+			p.link.reply(m, &Msg{}) // the leader waits for this one
+		}
 	})
 }
 
@@ -55,22 +61,7 @@ func (p *Process) call(m *Msg) (*Msg, error) {
 	if p.leader == nil {
 		return p.link.call(m)
 	}
-	l := p.leader
-	r := &Msg{}
-	switch m.Kind {
-	case msgAllocPid:
-		r.Pid = l.allocPid(p.Pid)
-	case msgKill:
-		r.Errno = int(l.kill(p.Pid, m.Target, &m.Info))
-	case msgSetPgid:
-		r.Errno = int(l.setPgid(p.Pid, m.Pid, m.Pgid))
-	case msgGetPgid, msgGetSid:
-		r.Pgid, r.Sid, r.Errno = l.getIDs(m.Pid)
-	case msgSetSid:
-		r.Sid, r.Errno = l.setSid(p.Pid)
-	case msgList:
-		r.Procs = l.list()
-	}
+	r := p.leader.request(p.Pid, m)
 	if r.Errno != 0 {
 		return r, unix.Errno(r.Errno)
 	}
@@ -79,19 +70,10 @@ func (p *Process) call(m *Msg) (*Msg, error) {
 
 // post sends a notice that needs no reply.
 func (p *Process) post(m *Msg) {
-	if p.leader == nil {
-		if p.link != nil {
-			p.link.send(m)
-		}
-		return
-	}
-	switch m.Kind {
-	case msgExit:
-		p.leader.exited(p.Pid, m.Status, m.Times, false)
-	case msgReaped:
-		p.leader.reaped(m.Pid)
-	case msgExec:
-		p.leader.exec(p.Pid, m.Comm, m.Argv)
+	if p.leader != nil {
+		p.leader.notice(p.Pid, m)
+	} else if p.link != nil {
+		p.link.send(m)
 	}
 }
 
@@ -115,10 +97,11 @@ func (p *Process) AttachChild(pid int, h pal.Handle) error {
 	return err
 }
 
-// AddChild records a child just created.
-func (p *Process) AddChild(pid int) {
+// AddChild records a child just created, which sends exitSig when it
+// ends.
+func (p *Process) AddChild(pid, exitSig int) {
 	p.childMu.Lock()
-	p.children[pid] = &childState{}
+	p.children[pid] = &childState{exitSig: exitSig}
 	p.childMu.Unlock()
 }
 
@@ -200,9 +183,12 @@ func (p *Process) handleEvent(m *Msg) {
 	case msgAdopt:
 		p.childMu.Lock()
 		if p.children[m.Pid] == nil {
-			p.children[m.Pid] = &childState{}
+			// An adopted orphan signals its new parent with SIGCHLD.
+			p.children[m.Pid] = &childState{exitSig: int(unix.SIGCHLD)}
 		}
 		p.childMu.Unlock()
+	case msgChildJob:
+		p.childJobState(m.Pid, m.Status)
 	case msgReparent:
 		p.mu.Lock()
 		p.ppid = m.Ppid
@@ -214,36 +200,56 @@ func (p *Process) handleEvent(m *Msg) {
 	}
 }
 
-// childExited records a child's end, sends SIGCHLD and wakes waiters.
+// childExited records a child's end, signals the parent and wakes
+// waiters. A child whose exit signal is SIGCHLD is reaped at once when
+// SIGCHLD is ignored or has SA_NOCLDWAIT, as on Linux.
 func (p *Process) childExited(pid, status int, times pal.Times) {
 	act := p.SigAction(int(unix.SIGCHLD))
-	autoReap := act.Handler == SigIgn || act.Flags&SaNocldwait != 0
 	p.childMu.Lock()
+	exitSig := int(unix.SIGCHLD)
+	if c := p.children[pid]; c != nil {
+		exitSig = c.exitSig
+	}
+	autoReap := exitSig == int(unix.SIGCHLD) && (act.Handler == SigIgn || act.Flags&SaNocldwait != 0)
 	if autoReap {
 		delete(p.children, pid)
 	} else {
-		p.children[pid] = &childState{zombie: true, status: status, times: times}
+		p.children[pid] = &childState{exitSig: exitSig, zombie: true, status: status, times: times}
 	}
-	close(p.childEv)
-	p.childEv = make(chan struct{})
+	p.childChangedLocked()
 	p.childMu.Unlock()
 	if autoReap {
 		p.post(&Msg{Kind: msgReaped, Pid: pid})
 	}
-	if act.Handler != SigIgn {
-		info := NewSigInfo(int(unix.SIGCHLD), 0)
-		code := int32(CldExited)
-		st := status >> 8 & 0xff
-		if sig := status & 0x7f; sig != 0 {
-			code, st = CldKilled, sig
-			if status&0x80 != 0 {
-				code = CldDumped
-			}
-		}
-		info.Code = code
-		info.SetChild(pid, p.Creds().Uid, st, times)
+	if exitSig != 0 {
+		info := ChildSigInfo(pid, p.Creds().Uid, status, times)
+		info.Signo = int32(exitSig)
 		p.SignalProcess(info)
 	}
+}
+
+// childChangedLocked wakes the threads waiting for a child (childMu held).
+func (p *Process) childChangedLocked() {
+	close(p.childEv)
+	p.childEv = make(chan struct{})
+}
+
+// ChildSigInfo is the SIGCHLD siginfo (also waitid's) for a child's wait
+// status: exited, killed, dumped core, stopped or continued.
+func ChildSigInfo(pid, uid, status int, times pal.Times) *SigInfo {
+	code, st := int32(CldExited), status>>8&0xff
+	switch {
+	case status == statusContinued:
+		code, st = CldContinued, int(unix.SIGCONT)
+	case status&0xff == 0x7f:
+		code = CldStopped
+	case status&0x7f != 0:
+		code, st = CldKilled, status&0x7f
+		if status&0x80 != 0 {
+			code = CldDumped
+		}
+	}
+	return NewSigInfo(int(unix.SIGCHLD), code).SetChild(pid, uid, st, times)
 }
 
 // Wait options.
@@ -253,6 +259,8 @@ const (
 	WExited    = 4
 	WContinued = 8
 	WNowait    = 0x01000000
+	WAll       = 0x40000000 // __WALL
+	WClone     = 0x80000000 // __WCLONE
 )
 
 // WaitResult is a reaped (or, with WNOWAIT, seen) child.
@@ -280,15 +288,24 @@ func (t *Task) WaitChild(sel WaitSel, options int) (WaitResult, error) {
 			candidates = append(candidates, pid)
 		}
 		p.childMu.Unlock()
+		sort.Ints(candidates) // the oldest child first, as Linux looks
 		matched := false
 		for _, pid := range candidates {
 			if !p.childMatches(pid, sel) {
 				continue
 			}
-			matched = true
 			p.childMu.Lock()
 			c := p.children[pid]
-			if c != nil && c.zombie {
+			if c == nil || !cloneMatches(c, options) {
+				p.childMu.Unlock()
+				continue
+			}
+			matched = true
+			if r, ok := jobEvent(pid, c, options); ok {
+				p.childMu.Unlock()
+				return r, nil
+			}
+			if c.zombie && options&WExited != 0 {
 				if options&WNowait == 0 {
 					delete(p.children, pid)
 				}
@@ -320,6 +337,36 @@ func (t *Task) WaitChild(sel WaitSel, options int) (WaitResult, error) {
 			// Belt and braces: look again now and then.
 		}
 	}
+}
+
+// jobEvent reports child c's unreported stop or continue if options ask
+// for it (childMu held).
+func jobEvent(pid int, c *childState, options int) (WaitResult, bool) {
+	if c.zombie || c.event == 0 {
+		return WaitResult{}, false
+	}
+	want := WUntraced
+	if c.event == statusContinued {
+		want = WContinued
+	}
+	if options&want == 0 {
+		return WaitResult{}, false
+	}
+	r := WaitResult{Pid: pid, Status: c.event}
+	if options&WNowait == 0 {
+		c.event = 0
+	}
+	return r, true
+}
+
+// cloneMatches applies __WALL and __WCLONE: by default a wait sees only
+// children that signal SIGCHLD when they end, with __WCLONE only the
+// others, with __WALL all.
+func cloneMatches(c *childState, options int) bool {
+	if options&WAll != 0 {
+		return true
+	}
+	return (c.exitSig != int(unix.SIGCHLD)) == (options&WClone != 0)
 }
 
 func (p *Process) childMatches(pid int, sel WaitSel) bool {

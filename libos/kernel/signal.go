@@ -58,6 +58,9 @@ const (
 	CldExited = 1
 	CldKilled = 2
 	CldDumped = 3
+	// CldStopped and CldContinued report job-control state changes.
+	CldStopped   = 5
+	CldContinued = 6
 )
 
 // SigInfo is a siginfo_t, laid out as Linux's.
@@ -229,6 +232,9 @@ func (p *Process) SignalProcess(info *SigInfo) {
 		return
 	}
 	p.sigMu.Lock()
+	if p.jobControlLocked(sig) {
+		defer p.post(&Msg{Kind: msgJobState, Status: statusContinued})
+	}
 	if p.ignoredLocked(sig) && !p.allBlockLocked(sig) {
 		p.sigMu.Unlock()
 		return
@@ -251,6 +257,9 @@ func (t *Task) SignalTask(info *SigInfo) {
 		return
 	}
 	p.sigMu.Lock()
+	if p.jobControlLocked(sig) {
+		defer p.post(&Msg{Kind: msgJobState, Status: statusContinued})
+	}
 	if p.ignoredLocked(sig) && t.sigMask&SigBit(sig) == 0 {
 		p.sigMu.Unlock()
 		return
@@ -405,8 +414,7 @@ func (t *Task) dequeueLocked() (SigInfo, SigAction, bool) {
 		}
 		if act.Handler == SigDfl {
 			switch defaultActionOf(sig) {
-			case actIgnore, actContinue, actStop:
-				// Stopping needs job control, which comes with processes.
+			case actIgnore, actContinue:
 				continue
 			}
 		}
@@ -439,13 +447,17 @@ type SigFrames interface {
 func (t *Task) deliverSignals(restart unix.Errno) {
 	p := t.P
 	// The common case, nothing to do, takes no lock.
-	if restart == 0 && t.pending.mirror.Load()|p.shared.mirror.Load() == 0 && !t.haveSaved && !t.killed.Load() {
+	if restart == 0 && t.pending.mirror.Load()|p.shared.mirror.Load() == 0 && !t.haveSaved && !t.killed.Load() && !p.stopFlag.Load() {
 		return
 	}
 	for !t.exited {
 		if t.killed.Load() {
 			t.exitNow()
 			return
+		}
+		if p.stopFlag.Load() {
+			t.waitWhileStopped()
+			continue
 		}
 		p.sigMu.Lock()
 		info, act, ok := t.dequeueLocked()
@@ -457,6 +469,15 @@ func (t *Task) deliverSignals(restart unix.Errno) {
 			break
 		}
 		sig := int(info.Signo)
+		if act.Handler == SigDfl && defaultActionOf(sig) == actStop {
+			started := p.stopLocked()
+			p.sigMu.Unlock()
+			p.notifySignal()
+			if started {
+				t.groupStop(sig)
+			}
+			continue
+		}
 		if act.Handler == SigDfl {
 			p.sigMu.Unlock()
 			p.notifySignal()

@@ -434,9 +434,16 @@ func (p *parser) env() []EnvVar {
 // Quick is the manifest `gophene run -- prog args` uses: the host's / as
 // the guest's /, the current directory as the start directory, and the
 // command line, environment and identity of the caller passed through, so
-// the program behaves as when run natively.
+// the program behaves as when run natively. The host's /dev/shm, when it
+// exists, is mounted at /dev/shm so that POSIX shared memory and named
+// semaphores work between guest processes as they do between native ones.
 func Quick(prog string, uid, gid int, cwd string) *Config {
+	var mounts []Mount
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		mounts = append(mounts, Mount{Type: "chroot", Path: "/dev/shm", URI: "file:/dev/shm", HostPath: "/dev/shm"})
+	}
 	return &Config{
+		Mounts:         mounts,
 		Entrypoint:     prog,
 		UseCmdlineArgv: true,
 		UseHostEnv:     true,

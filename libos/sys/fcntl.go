@@ -225,31 +225,8 @@ func Ioctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return boolErr(f.SetFlags(fl))
 	case fioasync:
 		return 0, nil
-	case unix.TIOCGPGRP, unix.TIOCGSID:
-		// Ask the host whether this is a terminal at all, then report the
-		// guest's own group: the guest is the terminal's foreground job.
-		var st [36]byte
-		if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
-			return 0, err
-		}
-		v := int32(t.P.Pgid())
-		if req == unix.TIOCGSID {
-			v = int32(t.P.Sid())
-		}
-		return boolErr(kernel.CopyOutObj(t, arg, &v))
-	case unix.TIOCSPGRP:
-		var st [36]byte
-		if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
-			return 0, err
-		}
-		var v int32
-		if err := kernel.CopyInObj(t, arg, &v); err != nil {
-			return 0, err
-		}
-		if int(v) != t.P.Pgid() {
-			return 0, unix.EPERM
-		}
-		return 0, nil
+	case unix.TIOCGPGRP, unix.TIOCGSID, unix.TIOCSPGRP:
+		return terminalGroup(t, f, req, arg)
 	}
 	if sz, ok := ioctlSizes[req]; ok {
 		if sz[0] == 0 && sz[1] == 0 {
@@ -298,3 +275,34 @@ const (
 	fioclex  = 0x5451
 	fioasync = 0x5452
 )
+
+// terminalGroup implements tcgetpgrp, tcsetpgrp and tcgetsid on a host
+// terminal. The host's terminal is the controlling terminal of the first
+// guest session; its foreground process group is kept by the LibOS, which
+// routes the terminal's signals to it.
+func terminalGroup(t *kernel.Task, f *vfs.File, req uint, arg uintptr) (uintptr, error) {
+	var st [36]byte
+	if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
+		return 0, err
+	}
+	switch req {
+	case unix.TIOCSPGRP:
+		var v int32
+		if err := kernel.CopyInObj(t, arg, &v); err != nil {
+			return 0, err
+		}
+		return 0, t.P.SetForeground(int(v))
+	case unix.TIOCGSID:
+		if t.P.Sid() != 1 {
+			return 0, unix.ENOTTY
+		}
+		v := int32(1)
+		return 0, kernel.CopyOutObj(t, arg, &v)
+	}
+	fg, err := t.P.Foreground()
+	if err != nil {
+		return 0, err
+	}
+	v := int32(fg)
+	return 0, kernel.CopyOutObj(t, arg, &v)
+}

@@ -18,7 +18,7 @@ func newProcess(t *kernel.Task, c cloneArgs) (uintptr, error) {
 		return 0, unix.ENOSYS
 	}
 	f := c.flags
-	opt := kernel.ForkOptions{Stack: uintptr(c.stack)}
+	opt := kernel.ForkOptions{Stack: uintptr(c.stack), ExitSignal: int(c.exitSignal), Vfork: f&cloneVfork != 0}
 	if f&cloneSettls != 0 {
 		opt.TLS, opt.SetTLS = uintptr(c.tls), true
 	}
@@ -44,10 +44,11 @@ func Fork(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return newProcess(t, cloneArgs{exitSignal: uint64(unix.SIGCHLD)})
 }
 
-// Vfork implements vfork(2). The child gets a copy of the memory rather
-// than the parent's own, which no correct vfork child can tell apart.
+// Vfork implements vfork(2): the parent waits until the child execs or
+// exits. The child gets a copy of the memory rather than the parent's own,
+// which no correct vfork child can tell apart.
 func Vfork(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	return newProcess(t, cloneArgs{exitSignal: uint64(unix.SIGCHLD)})
+	return newProcess(t, cloneArgs{flags: cloneVfork | cloneVM, exitSignal: uint64(unix.SIGCHLD)})
 }
 
 // waitSelect turns wait4's pid into WaitChild's selector.
@@ -71,7 +72,7 @@ func Wait4(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if options&^(kernel.WNohang|kernel.WUntraced|kernel.WContinued|waitAll) != 0 {
 		return 0, unix.EINVAL
 	}
-	r, err := t.WaitChild(waitSelect(t, int(int32(a[0]))), options&(kernel.WNohang))
+	r, err := t.WaitChild(waitSelect(t, int(int32(a[0]))), options|kernel.WExited)
 	if err != nil || r.Pid == 0 {
 		return 0, err
 	}
@@ -118,29 +119,14 @@ func Waitid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	default:
 		return 0, unix.EINVAL
 	}
-	if options&kernel.WExited == 0 {
-		// Only stops and continues asked for: there are none without job
-		// control.
-		if options&kernel.WNohang != 0 {
-			return 0, nil
-		}
-	}
-	r, err := t.WaitChild(sel, options&(kernel.WNohang|kernel.WNowait))
+	r, err := t.WaitChild(sel, options)
 	if err != nil {
 		return 0, err
 	}
 	if a[2] != 0 {
 		info := kernel.NewSigInfo(0, 0)
 		if r.Pid != 0 {
-			info = kernel.NewSigInfo(int(unix.SIGCHLD), kernel.CldExited)
-			st := r.Status >> 8 & 0xff
-			if sig := r.Status & 0x7f; sig != 0 {
-				info.Code, st = kernel.CldKilled, sig
-				if r.Status&0x80 != 0 {
-					info.Code = kernel.CldDumped
-				}
-			}
-			info.SetChild(r.Pid, t.P.Creds().Uid, st, r.Times)
+			info = kernel.ChildSigInfo(r.Pid, t.P.Creds().Uid, r.Status, r.Times)
 		}
 		if err := kernel.CopyOutObj(t, a[2], info); err != nil {
 			return 0, err

@@ -1,7 +1,7 @@
 package sys
 
 // Implementation of read, write, pread64, pwrite64, readv, writev, preadv,
-// pwritev, preadv2, pwritev2, lseek and sendfile.
+// pwritev, preadv2, pwritev2, lseek, sendfile and copy_file_range.
 
 import (
 	"encoding/binary"
@@ -10,6 +10,7 @@ import (
 
 	"gophene/libos/kernel"
 	"gophene/libos/vfs"
+	"gophene/pal"
 )
 
 // maxRW is Linux's MAX_RW_COUNT: larger transfers are cut to it.
@@ -79,7 +80,7 @@ func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	var n int
 	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = f.Impl.Write(buf); return })
-	return uintptr(n), err
+	return uintptr(n), brokenPipe(t, err)
 }
 
 // Pread64 implements pread64(2).
@@ -267,7 +268,7 @@ func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) 
 	}
 	var n int
 	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = writeVec(bufs, total, streamWrite(f), off); return })
-	return uintptr(n), err
+	return uintptr(n), brokenPipe(t, err)
 }
 
 // Readv implements readv(2).
@@ -325,6 +326,36 @@ func Lseek(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return uintptr(n), vfs.Errno(err)
 }
 
+// copyData copies up to count bytes from in to out, reading at inOff and
+// writing at outOff, or at the files' positions where an offset is < 0.
+// It stops at end of input or at a short write; err is the error that
+// stopped it, if any.
+func copyData(in, out *vfs.File, inOff, outOff int64, count uintptr) (uintptr, error) {
+	buf := make([]byte, min(count, 128<<10))
+	var done uintptr
+	for done < count {
+		chunk := buf[:min(uintptr(len(buf)), count-done)]
+		n, err := streamRead(in)(chunk, offsetPlus(inOff, done))
+		if err != nil || n == 0 {
+			return done, err
+		}
+		w, err := streamWrite(out)(chunk[:n], offsetPlus(outOff, done))
+		done += uintptr(w)
+		if err != nil || w < n {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// offsetPlus is off advanced by n, or -1 (the file position) if off is.
+func offsetPlus(off int64, n uintptr) int64 {
+	if off < 0 {
+		return -1
+	}
+	return off + int64(n)
+}
+
 // Sendfile implements sendfile(2): copy from in_fd (at *offset, or its
 // position) to out_fd.
 func Sendfile(t *kernel.Task, a kernel.Args) (uintptr, error) {
@@ -341,46 +372,115 @@ func Sendfile(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if out.Flags()&unix.O_APPEND != 0 {
 		return 0, unix.EINVAL
 	}
-	off := int64(-1)
-	if a[2] != 0 {
-		var o int64
-		if err := kernel.CopyInObj(t, a[2], &o); err != nil {
-			return 0, err
+	off, err := optOffset(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	done, err := copyData(in, out, off, -1, min(a[3], maxRW))
+	if e := putOffset(t, a[2], off, done); e != nil {
+		return 0, e
+	}
+	if done == 0 && err != nil {
+		return 0, brokenPipe(t, vfs.Errno(err))
+	}
+	return done, nil
+}
+
+// regularFile is the stat of f, or the error copy_file_range gives when f
+// is not a regular file.
+func regularFile(f *vfs.File) (pal.Stat, error) {
+	var st pal.Stat
+	if err := f.Impl.Stat(&st); err != nil {
+		return st, vfs.Errno(err)
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return st, nil
+	case unix.S_IFDIR:
+		return st, unix.EISDIR
+	}
+	return st, unix.EINVAL
+}
+
+// optOffset reads the optional loff_t at addr: -1 (the file position)
+// when addr is NULL.
+func optOffset(t *kernel.Task, addr uintptr) (int64, error) {
+	if addr == 0 {
+		return -1, nil
+	}
+	var o int64
+	if err := kernel.CopyInObj(t, addr, &o); err != nil {
+		return 0, err
+	}
+	if o < 0 {
+		return 0, unix.EINVAL
+	}
+	return o, nil
+}
+
+// putOffset writes back the optional loff_t at addr, advanced by done.
+func putOffset(t *kernel.Task, addr uintptr, off int64, done uintptr) error {
+	if addr == 0 {
+		return nil
+	}
+	o := off + int64(done)
+	return kernel.CopyOutObj(t, addr, &o)
+}
+
+// CopyFileRange implements copy_file_range(2) between regular files by
+// reading and writing through the LibOS.
+func CopyFileRange(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[5] != 0 {
+		return 0, unix.EINVAL
+	}
+	in, err := readFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := writeFile(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	if out.Flags()&unix.O_APPEND != 0 {
+		return 0, unix.EBADF
+	}
+	ist, err := regularFile(in)
+	if err != nil {
+		return 0, err
+	}
+	ost, err := regularFile(out)
+	if err != nil {
+		return 0, err
+	}
+	inOff, err := optOffset(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	outOff, err := optOffset(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	count := min(a[4], maxRW)
+	if ist.Dev == ost.Dev && ist.Ino == ost.Ino {
+		ip, op := inOff, outOff
+		if ip < 0 {
+			ip, _ = in.Impl.Seek(0, unix.SEEK_CUR)
 		}
-		if o < 0 {
+		if op < 0 {
+			op, _ = out.Impl.Seek(0, unix.SEEK_CUR)
+		}
+		if ip < op+int64(count) && op < ip+int64(count) {
 			return 0, unix.EINVAL
 		}
-		off = o
 	}
-	count := min(a[3], maxRW)
-	buf := make([]byte, min(count, 128<<10))
-	var done uintptr
-	for done < count {
-		chunk := buf[:min(uintptr(len(buf)), count-done)]
-		var n int
-		if off >= 0 {
-			n, err = in.Impl.Pread(chunk, off+int64(done))
-		} else {
-			n, err = in.Impl.Read(chunk)
-		}
-		if err != nil || n == 0 {
-			break
-		}
-		w, werr := out.Impl.Write(chunk[:n])
-		done += uintptr(w)
-		if werr != nil {
-			err = werr
-			break
-		}
-		if w < n {
-			break
-		}
+	done, err := copyData(in, out, inOff, outOff, count)
+	if e := putOffset(t, a[1], inOff, done); e != nil {
+		return 0, e
 	}
-	if a[2] != 0 {
-		o := off + int64(done)
-		if e := kernel.CopyOutObj(t, a[2], &o); e != nil {
-			return 0, e
-		}
+	if e := putOffset(t, a[3], outOff, done); e != nil {
+		return 0, e
 	}
 	if done == 0 && err != nil {
 		return 0, vfs.Errno(err)

@@ -116,3 +116,12 @@ func retryEINTR(t *kernel.Task, code unix.Errno, op func() error) error {
 		}
 	}
 }
+
+// brokenPipe raises SIGPIPE on the calling thread when a write failed with
+// EPIPE, as Linux's pipe and socket writes do, and passes err through.
+func brokenPipe(t *kernel.Task, err error) error {
+	if err == unix.EPIPE {
+		t.SignalTask(kernel.NewSigInfo(int(unix.SIGPIPE), kernel.SiUser).SetSender(t.P.Pid, t.P.Creds().Uid))
+	}
+	return err
+}

@@ -32,6 +32,9 @@ type Host struct {
 
 	zygoteMu sync.Mutex
 	zygote   int // stream to the zygote that spawns new host processes
+	// zygotePid is the zygote's host pid in the first gophene process, which
+	// started it; 0 elsewhere.
+	zygotePid int
 }
 
 // The compiler checks that Host is a complete PAL host.
@@ -139,6 +142,7 @@ func (h *Host) findSelf(maps []mapping) error {
 	if h.text.Start == 0 {
 		return fmt.Errorf("cannot find gophene's own code in /proc/self/maps")
 	}
+
 	return nil
 }
 

@@ -42,8 +42,12 @@ func (h *Host) RandomRead(p []byte) error {
 	return nil
 }
 
-// ProcessExit ends the host process.
-func (h *Host) ProcessExit(code int) { unix.Exit(code) }
+// ProcessExit ends the host process; the first gophene process first ends
+// and reaps every other (see stopZygote).
+func (h *Host) ProcessExit(code int) {
+	h.stopZygote()
+	unix.Exit(code)
+}
 
 // DebugLog writes a log line to the host's standard error.
 func (h *Host) DebugLog(msg []byte) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -25,9 +26,11 @@ import (
 // the guest process that asked for it (its parent, which sends it its
 // state) and fd 4 back to the zygote (to ask for children of its own).
 //
-// Lifetimes: the zygote dies with the first gophene process and every child
-// dies with the zygote (PR_SET_PDEATHSIG), so no host process outlives the
-// gophene the user started; the zygote reaps its children.
+// Lifetimes: when the first gophene process ends (ProcessExit) it closes
+// its link to the zygote and waits for the zygote, which kills every child
+// it spawned, reaps them all and exits; so gophene leaves neither running
+// processes nor zombies behind. If the first process is killed outright,
+// PR_SET_PDEATHSIG still takes the zygote and, through it, every child.
 
 const (
 	roleEnv    = "GOPHENE_HOST_ROLE"
@@ -104,7 +107,7 @@ func (h *Host) startZygote() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	os.Unsetenv(roleEnv)
-	_, err = syscall.ForkExec("/proc/self/exe", []string{"gophene-zygote"}, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"gophene-zygote"}, &syscall.ProcAttr{
 		Env:   []string{roleEnv + "=" + roleZygote},
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), 2, uintptr(fds[1])},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
@@ -114,9 +117,24 @@ func (h *Host) startZygote() error {
 		unix.Close(fds[0])
 		return fmt.Errorf("starting the zygote: %w", err)
 	}
-	h.zygote = fds[0]
+	h.zygote, h.zygotePid = fds[0], pid
 	h.info.Parent = pal.NoHandle
 	return nil
+}
+
+// stopZygote ends the zygote and with it every other gophene process, and
+// reaps it; only the first gophene process has one to stop.
+func (h *Host) stopZygote() {
+	if h.zygotePid <= 0 {
+		return
+	}
+	unix.Close(h.zygote)
+	for {
+		_, err := unix.Wait4(h.zygotePid, nil, 0, nil)
+		if err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // ProcessCreate starts a new host process that will become a guest
@@ -125,8 +143,14 @@ func (h *Host) startZygote() error {
 func (h *Host) ProcessCreate() (pal.Handle, error) {
 	h.zygoteMu.Lock()
 	defer h.zygoteMu.Unlock()
-	if _, err := unix.Write(h.zygote, []byte{'C'}); err != nil {
-		return pal.NoHandle, palErr(err)
+	for {
+		_, err := unix.Write(h.zygote, []byte{'C'})
+		if err == nil {
+			break
+		}
+		if err != unix.EINTR {
+			return pal.NoHandle, palErr(err)
+		}
 	}
 	hs, err := recvFDs(h.zygote, 1)
 	if err != nil {
@@ -162,7 +186,11 @@ func (h *Host) StreamSendHandles(s pal.Handle, hs []pal.Handle) error {
 				return err
 			}
 		}
-		if err := unix.Sendmsg(fd, []byte{byte(n)}, unix.UnixRights(fds...), nil, 0); err != nil {
+		err := unix.Sendmsg(fd, []byte{byte(n)}, unix.UnixRights(fds...), nil, 0)
+		for err == unix.EINTR {
+			err = unix.Sendmsg(fd, []byte{byte(n)}, unix.UnixRights(fds...), nil, 0)
+		}
+		if err != nil {
 			return palErr(err)
 		}
 		hs = hs[n:]
@@ -194,6 +222,9 @@ func recvFDs(fd, want int) ([]int, error) {
 	var b [1]byte
 	oob := make([]byte, unix.CmsgSpace(4*want))
 	n, oobn, _, _, err := unix.Recvmsg(fd, b[:], oob, unix.MSG_CMSG_CLOEXEC)
+	for err == unix.EINTR {
+		n, oobn, _, _, err = unix.Recvmsg(fd, b[:], oob, unix.MSG_CMSG_CLOEXEC)
+	}
 	if err != nil {
 		return nil, palErr(err)
 	}
@@ -224,6 +255,42 @@ type spare struct {
 type zygote struct {
 	devnull uintptr
 	spawn   chan chan spare // requests for a child, served on the locked thread
+
+	mu      sync.Mutex
+	live    map[int]bool // children not yet reaped
+	closing bool         // shutting down: kill children as they appear
+}
+
+// reap collects every child that has ended.
+func (z *zygote) reap() {
+	for {
+		pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if pid <= 0 || err != nil {
+			return
+		}
+		z.mu.Lock()
+		delete(z.live, pid)
+		z.mu.Unlock()
+	}
+}
+
+// shutdown kills every child and waits until all are reaped, then exits.
+func (z *zygote) shutdown() {
+	z.mu.Lock()
+	z.closing = true
+	for pid := range z.live {
+		unix.Kill(pid, unix.SIGKILL)
+	}
+	z.mu.Unlock()
+	for {
+		_, err := unix.Wait4(-1, nil, 0, nil)
+		if err == unix.ECHILD {
+			os.Exit(0)
+		}
+	}
 }
 
 func runZygote() {
@@ -232,25 +299,20 @@ func runZygote() {
 	if os.Getppid() == 1 {
 		return // our parent is already gone
 	}
+	devnull, err := unix.Open(os.DevNull, unix.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	z := &zygote{devnull: uintptr(devnull), spawn: make(chan chan spare), live: map[int]bool{}}
 	// Reap children; their guest-level exit status travels through the
 	// LibOS, not through us.
 	sigc := make(chan os.Signal, 16)
 	signal.Notify(sigc, syscall.SIGCHLD)
 	go func() {
 		for range sigc {
-			for {
-				pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)
-				if pid <= 0 || err != nil {
-					break
-				}
-			}
+			z.reap()
 		}
 	}()
-	devnull, err := unix.Open(os.DevNull, unix.O_RDWR, 0)
-	if err != nil {
-		return
-	}
-	z := &zygote{devnull: uintptr(devnull), spawn: make(chan chan spare)}
 	go z.serve(parentFD)
 	// Children must be forked from one thread that lives as long as the
 	// zygote: PR_SET_PDEATHSIG fires when the forking thread ends.
@@ -273,7 +335,7 @@ func (z *zygote) serve(conn int) {
 		}
 		if n != 1 || err != nil {
 			if conn == parentFD {
-				os.Exit(0) // the first gophene process is gone
+				z.shutdown() // the first gophene process is ending
 			}
 			return
 		}
@@ -313,6 +375,12 @@ func (z *zygote) newSpare() spare {
 		unix.Close(zl[0])
 		return spare{link: -1}
 	}
+	z.mu.Lock()
+	z.live[pid] = true
+	if z.closing {
+		unix.Kill(pid, unix.SIGKILL) // started while shutting down
+	}
+	z.mu.Unlock()
 	go z.serve(zl[0])
 	return spare{link: link[0], pid: pid}
 }

@@ -133,3 +133,12 @@ func (h *Host) inWindow(addr, size uintptr) bool {
 	}
 	return false
 }
+
+// CodeInWindow reports whether gophene's own code lies where guest
+// programs go: a build without the README's flags puts a non-PIE gophene
+// at 0x400000, where non-PIE guests must load. The host still works then,
+// around the hole, but such guests cannot run.
+func CodeInWindow() (uintptr, bool) {
+	pc := syscallEntryAddr()
+	return pc, pc >= lowStart && pc < lowEnd || pc >= highStart && pc < highEnd
+}
