@@ -172,7 +172,6 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 	return pid, nil
 }
 
-
 func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handleList) (*checkpoint, []pal.Range, error) {
 	p := t.P
 	cp := &checkpoint{

@@ -17,8 +17,8 @@ type childState struct {
 	exitSig int // signal sent when it ends (0: none)
 	event   int // wait status of an unreported stop or continue (0: none)
 	zombie  bool
-	status int // wait status
-	times  pal.Times
+	status  int // wait status
+	times   pal.Times
 }
 
 // Ppid, Pgid and Sid are the process's parent, group and session.
