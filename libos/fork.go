@@ -27,7 +27,7 @@ import (
 // their base (written since an earlier fork, or written into a private file
 // mapping) travel as bytes.
 
-// checkpoint is what a child process receives, in one gob frame, followed
+// checkpoint is what a child process receives, in one frame (forkwire.go), followed
 // by NumHandles handles and DirtyBytes bytes of page contents.
 type checkpoint struct {
 	Pid, Ppid, Pgid, Sid int
@@ -154,7 +154,7 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 		return 0, unix.ENOMEM
 	}
 	cp.NumHandles, cp.Vfork = len(hl.hs), opt.Vfork
-	if err := kernel.WriteFrame(host, ch, cp); err != nil {
+	if err := kernel.WriteFrame(host, ch, cp.encode); err != nil {
 		return 0, unix.EAGAIN
 	}
 	if err := host.StreamSendHandles(ch, hl.hs); err != nil {
@@ -289,7 +289,7 @@ func addPieces(out []pieceState, pieces []pal.MemoryPiece, hl *handleList, dirty
 func RunChild(host pal.Host) (int, error) {
 	parent := host.Info().Parent
 	var cp checkpoint
-	if err := kernel.ReadFrame(host, parent, &cp); err != nil {
+	if err := kernel.ReadFrame(host, parent, cp.decode); err != nil {
 		return 0, fmt.Errorf("reading the checkpoint: %w", err)
 	}
 	hs, err := host.StreamRecvHandles(parent, cp.NumHandles)

@@ -124,7 +124,7 @@ func appendDiff(runs []memRun, page uintptr, orig, cur []byte) []memRun {
 
 // release sends the parent the child's changes and lets it go on.
 func (v *vforkChild) release(parent pal.Handle) {
-	kernel.WriteFrame(v.p.Host, parent, v.changes())
+	kernel.WriteFrame(v.p.Host, parent, encodeRuns(v.changes()))
 	v.p.Host.StreamClose(parent)
 }
 
@@ -133,7 +133,7 @@ func (v *vforkChild) release(parent pal.Handle) {
 // the wait ends early only when the parent is killed.
 func waitVforkChild(t *kernel.Task, ch pal.Handle) {
 	var runs []memRun
-	if err := kernel.ReadFrame(t.P.Host, ch, &runs); err != nil {
+	if err := kernel.ReadFrame(t.P.Host, ch, decodeRuns(&runs)); err != nil {
 		return // the child died without a word: nothing to apply
 	}
 	for _, r := range runs {

@@ -57,14 +57,13 @@ type Info struct {
 	FPStateSize   int
 	XSaveSize     int
 	XSaveFeatures uint64
-	// CPUModel is the processor's brand string.
-	CPUModel string
 	// Kernel identity for uname: release and version strings of the host.
 	KernelRelease, KernelVersion string
 	// Hostname is the host's name.
 	Hostname string
-	// CPUInfo describes the processors in Linux's /proc/cpuinfo format.
-	CPUInfo string
+	// CPUInfo describes the processors in Linux's /proc/cpuinfo format
+	// (computed on first use).
+	CPUInfo func() string
 	// Parent is, in a process started by ProcessCreate, the stream to the
 	// process that started it; NoHandle in the first process.
 	Parent Handle

@@ -1,14 +1,13 @@
 package kernel
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
+	"gophene/libos/wire"
 	"gophene/pal"
 )
 
@@ -18,7 +17,7 @@ import (
 // routes signals between processes, and tells parents when their children
 // exit. Each other process has one link to it: a host stream pair whose
 // other end the parent passes to the leader when it forks. Messages are
-// length-prefixed gob frames; a request carries an ID its reply echoes.
+// length-prefixed frames (package wire); a request carries an ID its reply echoes.
 
 // Message kinds.
 const (
@@ -87,13 +86,7 @@ func newLink(host pal.Host, h pal.Handle) *Link {
 var errLinkClosed = errors.New("ipc: link closed")
 
 func (l *Link) send(m *Msg) error {
-	var b bytes.Buffer
-	b.Write(make([]byte, 4))
-	if err := gob.NewEncoder(&b).Encode(m); err != nil {
-		return err
-	}
-	frame := b.Bytes()
-	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
+	frame := makeFrame(m.encode)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	return writeAll(l.host, l.h, frame)
@@ -101,19 +94,64 @@ func (l *Link) send(m *Msg) error {
 
 // sendHandle sends m followed by one handle, in one go.
 func (l *Link) sendHandle(m *Msg, h pal.Handle) error {
+	frame := makeFrame(m.encode)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	var b bytes.Buffer
-	b.Write(make([]byte, 4))
-	if err := gob.NewEncoder(&b).Encode(m); err != nil {
-		return err
-	}
-	frame := b.Bytes()
-	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
 	if err := writeAll(l.host, l.h, frame); err != nil {
 		return err
 	}
 	return l.host.StreamSendHandles(l.h, []pal.Handle{h})
+}
+
+// makeFrame encodes a value behind its 4-byte length.
+func makeFrame(enc func(*wire.Encoder)) []byte {
+	var e wire.Encoder
+	enc(&e)
+	body := e.Bytes()
+	frame := make([]byte, 4+len(body))
+	binary.LittleEndian.PutUint32(frame, uint32(len(body)))
+	copy(frame[4:], body)
+	return frame
+}
+
+func (m *Msg) encode(e *wire.Encoder) {
+	for _, v := range [...]int{m.Kind, m.Errno, m.Pid, m.Ppid, m.Pgid, m.Sid, m.Target, m.Sig, m.Status} {
+		e.Int(int64(v))
+	}
+	e.Uint(m.ID)
+	wire.Raw(e, &m.Info)
+	wire.Raw(e, &m.Times)
+	e.String(m.Comm)
+	e.Strings(m.Argv)
+	wire.Slice(e, m.Procs, func(e *wire.Encoder, p *ProcInfo) {
+		for _, v := range [...]int{p.Pid, p.Ppid, p.Pgid, p.Sid} {
+			e.Int(int64(v))
+		}
+		e.Bool(p.Zombie)
+		e.Bool(p.Stopped)
+		e.String(p.Comm)
+		e.Strings(p.Argv)
+	})
+}
+
+func (m *Msg) decode(d *wire.Decoder) {
+	for _, v := range [...]*int{&m.Kind, &m.Errno, &m.Pid, &m.Ppid, &m.Pgid, &m.Sid, &m.Target, &m.Sig, &m.Status} {
+		*v = int(d.Int())
+	}
+	m.ID = d.Uint()
+	wire.RawIn(d, &m.Info)
+	wire.RawIn(d, &m.Times)
+	m.Comm = d.String()
+	m.Argv = d.Strings()
+	m.Procs = wire.SliceIn(d, func(d *wire.Decoder, p *ProcInfo) {
+		for _, v := range [...]*int{&p.Pid, &p.Ppid, &p.Pgid, &p.Sid} {
+			*v = int(d.Int())
+		}
+		p.Zombie = d.Bool()
+		p.Stopped = d.Bool()
+		p.Comm = d.String()
+		p.Argv = d.Strings()
+	})
 }
 
 // call sends a request and waits for its reply.
@@ -160,7 +198,8 @@ func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 			return
 		}
 		m := new(Msg)
-		if err := gob.NewDecoder(bytes.NewReader(frame)).Decode(m); err != nil {
+		d := wire.NewDecoder(frame)
+		if m.decode(d); d.Err() != nil {
 			handle(nil, pal.NoHandle)
 			return
 		}
@@ -227,25 +266,21 @@ func readFrame(host pal.Host, h pal.Handle) ([]byte, error) {
 	return frame, readFull(host, h, frame)
 }
 
-// WriteFrame and ReadFrame carry a gob value over a stream (checkpoints).
-func WriteFrame(host pal.Host, h pal.Handle, v any) error {
-	var b bytes.Buffer
-	b.Write(make([]byte, 4))
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
-		return err
-	}
-	frame := b.Bytes()
-	binary.LittleEndian.PutUint32(frame, uint32(len(frame)-4))
-	return writeAll(host, h, frame)
+// WriteFrame and ReadFrame carry one encoded value over a stream
+// (checkpoints): enc writes it, dec reads it back.
+func WriteFrame(host pal.Host, h pal.Handle, enc func(*wire.Encoder)) error {
+	return writeAll(host, h, makeFrame(enc))
 }
 
 // ReadFrame reads a value written by WriteFrame.
-func ReadFrame(host pal.Host, h pal.Handle, v any) error {
+func ReadFrame(host pal.Host, h pal.Handle, dec func(*wire.Decoder)) error {
 	frame, err := readFrame(host, h)
 	if err != nil {
 		return err
 	}
-	return gob.NewDecoder(bytes.NewReader(frame)).Decode(v)
+	d := wire.NewDecoder(frame)
+	dec(d)
+	return d.Err()
 }
 
 // WriteAll and ReadFull move raw bytes over a stream.

@@ -5,9 +5,14 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
-var templateExpr = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
+// templateExpr matches a {{ name }} placeholder; it is compiled on first
+// use, since every gophene process would otherwise pay for it at start-up.
+var templateExpr = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
+})
 
 // Render fills a manifest template: "{{ name }}" takes a value from vars
 // (gophene manifest -D name=value) and "{{ env.NAME }}" from the
@@ -16,8 +21,8 @@ var templateExpr = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
 // templates work unchanged. An unknown name is an error.
 func Render(name, text string, vars map[string]string) (string, error) {
 	var missing string
-	out := templateExpr.ReplaceAllStringFunc(text, func(m string) string {
-		key := templateExpr.FindStringSubmatch(m)[1]
+	out := templateExpr().ReplaceAllStringFunc(text, func(m string) string {
+		key := templateExpr().FindStringSubmatch(m)[1]
 		switch {
 		case strings.HasPrefix(key, "env."):
 			return os.Getenv(strings.TrimPrefix(key, "env."))

@@ -358,14 +358,10 @@ func limits(p *kernel.Process) string {
 }
 
 func cpuinfo(info *pal.Info) string {
-	if info.CPUInfo != "" {
-		return info.CPUInfo
+	if info.CPUInfo == nil {
+		return ""
 	}
-	var b strings.Builder
-	for i := 0; i < info.CPUCount; i++ {
-		fmt.Fprintf(&b, "processor\t: %d\nvendor_id\t: unknown\nmodel name\t: %s\n\n", i, info.CPUModel)
-	}
-	return b.String()
+	return info.CPUInfo()
 }
 
 func meminfo(info *pal.Info) string {

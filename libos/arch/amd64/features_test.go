@@ -20,8 +20,14 @@ func TestFeaturesDocUpToDate(t *testing.T) {
 // Every table entry names a real system call and has a handler or says why
 // not.
 func TestTableEntries(t *testing.T) {
+	if len(calls) > len(Names) {
+		t.Errorf("the table has %d slots for %d system calls", len(calls), len(Names))
+	}
 	for nr, s := range calls {
-		if nr < 0 || nr >= len(Names) || Names[nr] == "" {
+		if !defined(s) {
+			continue
+		}
+		if nr >= len(Names) || Names[nr] == "" {
 			t.Errorf("entry %d is not a known system call", nr)
 		}
 		if s.Fn == nil && s.Note == "" {

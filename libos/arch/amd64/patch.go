@@ -1,9 +1,7 @@
 package amd64
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -13,6 +11,7 @@ import (
 	"gophene/libos/kernel"
 	"gophene/libos/mm"
 	"gophene/libos/umem"
+	"gophene/libos/wire"
 	"gophene/pal"
 )
 
@@ -295,39 +294,47 @@ func (pt *Patcher) store(site uintptr, code [5]byte, a mm.Area) bool {
 
 // patchState is what a child process needs of the patcher: the stub pages
 // (their contents travel with the rest of memory) and the rewritten sites.
-type patchState struct {
-	Pages []stubPage
-	Sites map[uintptr][5]byte
-}
-
-// Save describes the patcher for a child process.
+// Save describes the patcher for a child process: its stub pages and the
+// patched sites with the bytes they held.
 func (pt *Patcher) Save() []byte {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
-	st := patchState{Sites: pt.sites}
+	var e wire.Encoder
+	e.Uint(uint64(len(pt.pages)))
 	for _, pg := range pt.pages {
-		st.Pages = append(st.Pages, *pg)
+		wire.Raw(&e, pg)
 	}
-	var b bytes.Buffer
-	gob.NewEncoder(&b).Encode(&st)
-	return b.Bytes()
+	e.Uint(uint64(len(pt.sites)))
+	for addr, orig := range pt.sites {
+		e.Uint(uint64(addr))
+		wire.Raw(&e, &orig)
+	}
+	return e.Bytes()
 }
 
 // Load restores what Save described.
 func (pt *Patcher) Load(data []byte) error {
-	var st patchState
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
-		return err
+	d := wire.NewDecoder(data)
+	var pages []*stubPage
+	for n := d.Uint(); n > 0 && d.Err() == nil; n-- {
+		pg := new(stubPage)
+		wire.RawIn(d, pg)
+		pages = append(pages, pg)
+	}
+	sites := map[uintptr][5]byte{}
+	for n := d.Uint(); n > 0 && d.Err() == nil; n-- {
+		addr := uintptr(d.Uint())
+		var orig [5]byte
+		wire.RawIn(d, &orig)
+		sites[addr] = orig
+	}
+	if d.Err() != nil {
+		return d.Err()
 	}
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
-	if st.Sites != nil {
-		pt.sites = st.Sites
-	}
-	for i := range st.Pages {
-		pg := st.Pages[i]
-		pt.pages = append(pt.pages, &pg)
-	}
+	pt.sites = sites
+	pt.pages = append(pt.pages, pages...)
 	return nil
 }
 

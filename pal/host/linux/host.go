@@ -13,7 +13,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -169,10 +168,7 @@ func (h *Host) readInfo() error {
 		unix.ClockGettime(unix.CLOCK_REALTIME, &now)
 		h.info.BootTime = pal.Timespec{Sec: now.Sec - si.Uptime}
 	}
-	h.info.CPUModel = cpuModel()
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		h.info.CPUInfo = string(b)
-	}
+	h.info.CPUInfo = sync.OnceValue(cpuInfo)
 	var uts unix.Utsname
 	if err := unix.Uname(&uts); err == nil {
 		h.info.KernelRelease = unix.ByteSliceToString(uts.Release[:])
@@ -183,6 +179,23 @@ func (h *Host) readInfo() error {
 	h.info.SyscallJump = []byte{0x65, 0xff, 0x24, 0x25,
 		byte(cbEntryOffset & 0xff), byte(cbEntryOffset >> 8), 0, 0}
 	return nil
+}
+
+// cpuInfo is the host's /proc/cpuinfo, or a minimal one naming the
+// processor. It is read on first use: the kernel builds it slowly, and
+// most guests never look.
+func cpuInfo() string {
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		return string(b)
+	}
+	var b strings.Builder
+	var set unix.CPUSet
+	unix.SchedGetaffinity(0, &set)
+	model := cpuModel()
+	for i := 0; i < max(set.Count(), 1); i++ {
+		fmt.Fprintf(&b, "processor\t: %d\nvendor_id\t: unknown\nmodel name\t: %s\n\n", i, model)
+	}
+	return b.String()
 }
 
 // cpuModel reads the processor brand string from CPUID.
@@ -197,22 +210,17 @@ func cpuModel() string {
 	return strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
 }
 
-// auxv is the process's auxiliary vector, read once.
-var auxv = func() map[uint64]uint64 {
-	m := map[uint64]uint64{}
-	b, err := os.ReadFile("/proc/self/auxv")
-	if err != nil {
-		return m
+// getauxval reads the process's auxiliary vector, which the Go runtime
+// keeps.
+func getauxval(k uint64) uint64 {
+	v, _ := unix.Auxv()
+	for _, kv := range v {
+		if uint64(kv[0]) == k {
+			return uint64(kv[1])
+		}
 	}
-	for i := 0; i+16 <= len(b); i += 16 {
-		k := *(*uint64)(unsafe.Pointer(&b[i]))
-		v := *(*uint64)(unsafe.Pointer(&b[i+8]))
-		m[k] = v
-	}
-	return m
-}()
-
-func getauxval(k uint64) uint64 { return auxv[k] }
+	return 0
+}
 
 // errnoErr turns a raw errno into a PAL error (nil for 0).
 func errnoErr(e unix.Errno) error {
