@@ -11,6 +11,9 @@
 //   - the null system call (getppid) on the patched path, statically and
 //     dynamically linked; the static build is the headline number;
 //   - the same on the trap path (gophene run --no-patch);
+//   - thread create+join, a futex round trip between two threads, a signal
+//     delivered to a handler, and fork+exit+wait from a small process and
+//     from one with a 256 MiB touched heap (tests/guests/opbench.c);
 //   - the start-up of a hello-world program (static and dynamic) and of
 //     "python3 -c pass", as the wall time of running them to completion.
 //
@@ -44,17 +47,26 @@ type config struct {
 	// HelloRuns and PythonRuns are the start-up runs per side.
 	HelloRuns  int `json:"hello_runs"`
 	PythonRuns int `json:"python_runs"`
+	// OpRuns is how many times each opbench guest runs per side; every run
+	// prints the median of five timed loops of the Ops operations.
+	OpRuns int            `json:"op_runs"`
+	Ops    map[string]int `json:"ops"`
 }
 
 var (
-	fullConfig  = config{SyscallRuns: 7, PatchedIters: 200000, TrapIters: 20000, HelloRuns: 30, PythonRuns: 15}
-	quickConfig = config{SyscallRuns: 3, PatchedIters: 50000, TrapIters: 5000, HelloRuns: 10, PythonRuns: 5}
+	fullConfig = config{SyscallRuns: 7, PatchedIters: 200000, TrapIters: 20000, HelloRuns: 30, PythonRuns: 15,
+		OpRuns: 5, Ops: map[string]int{"thread": 2000, "futex": 20000, "signal": 20000, "fork": 100, "fork256": 20}}
+	quickConfig = config{SyscallRuns: 3, PatchedIters: 50000, TrapIters: 5000, HelloRuns: 10, PythonRuns: 5,
+		OpRuns: 3, Ops: map[string]int{"thread": 500, "futex": 5000, "signal": 5000, "fork": 30, "fork256": 5}}
 )
 
 // Targets from the performance issue: the largest acceptable ratio.
 const (
 	patchedTarget = 1.5
 	trapTarget    = 15
+	threadTarget  = 3  // thread create+join, futex ping-pong, signal delivery
+	forkTarget    = 5  // fork+exit+wait of a small process
+	bigForkTarget = 10 // the same with a 256 MiB touched heap
 )
 
 const python = "/usr/bin/python3"
@@ -62,7 +74,8 @@ const python = "/usr/bin/python3"
 // Row is one line of the results table.
 type Row struct {
 	Name string `json:"name"`
-	// Unit is "ns/call" for the system-call rows, "ms" for start-up.
+	// Unit is "ns/call" for the system-call rows, "ms" for start-up and
+	// "us/op" for the opbench rows.
 	Unit    string  `json:"unit"`
 	Native  float64 `json:"native"`
 	Gophene float64 `json:"gophene"`
@@ -120,7 +133,7 @@ func run(quick bool, jsonOut string) error {
 		return err
 	}
 	bins := map[string]string{}
-	for _, name := range []string{"getppid", "hello"} {
+	for _, name := range []string{"getppid", "hello", "opbench"} {
 		for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
 			bin, err := testenv.CompileC(dir, name, mode)
 			if err != nil {
@@ -159,6 +172,22 @@ func run(quick bool, jsonOut string) error {
 		func() (Row, error) {
 			return b.startup("hello start-up (dynamic)", cfg.HelloRuns, "hello, world\n", bins["hello-dynamic"])
 		},
+	}
+	opbench := bins["opbench-dynamic"]
+	for _, op := range []struct {
+		name   string
+		args   []string
+		target float64
+	}{
+		{"thread create+join", []string{"thread", strconv.Itoa(cfg.Ops["thread"])}, threadTarget},
+		{"futex ping-pong (round trip)", []string{"futex", strconv.Itoa(cfg.Ops["futex"])}, threadTarget},
+		{"signal to a handler", []string{"signal", strconv.Itoa(cfg.Ops["signal"])}, threadTarget},
+		{"fork+exit+wait (small)", []string{"fork", strconv.Itoa(cfg.Ops["fork"])}, forkTarget},
+		{"fork+exit+wait (256 MiB heap)", []string{"fork", strconv.Itoa(cfg.Ops["fork256"]), "256"}, bigForkTarget},
+	} {
+		steps = append(steps, func() (Row, error) {
+			return b.measure(op.name, "us/op", opbench, op.args, nil, b.cfg.OpRuns, op.target, true)
+		})
 	}
 	if _, err := os.Stat(python); err == nil {
 		steps = append(steps, func() (Row, error) {
@@ -236,8 +265,14 @@ func interleave(n int, native, gophene func() (float64, error)) (ns, gs []float6
 // syscall measures ns per getppid() call of the guest bin, natively and
 // under gophene with opts, over cfg.SyscallRuns runs of each.
 func (b *bencher) syscall(name, bin string, opts []string, iters int, target float64, headline bool) (Row, error) {
-	r := Row{Name: name, Unit: "ns/call", Target: target, Headline: headline}
-	n := strconv.Itoa(iters)
+	return b.measure(name, "ns/call", bin, []string{strconv.Itoa(iters)}, opts, b.cfg.SyscallRuns, target, headline)
+}
+
+// measure runs a guest that prints its own measurement (one number in
+// unit), runs times natively and under gophene with opts.
+func (b *bencher) measure(name, unit, bin string, args, opts []string, runs int, target float64, headline bool) (Row, error) {
+	r := Row{Name: name, Unit: unit, Target: target, Headline: headline}
+	argv := append([]string{bin}, args...)
 	sample := func(mk func() *exec.Cmd) func() (float64, error) {
 		return func() (float64, error) {
 			cmd := mk()
@@ -255,8 +290,8 @@ func (b *bencher) syscall(name, bin string, opts []string, iters int, target flo
 			return v, nil
 		}
 	}
-	native := sample(func() *exec.Cmd { return b.native(bin, n) })
-	gophene := sample(func() *exec.Cmd { return b.underGophene(opts, bin, n) })
+	native := sample(func() *exec.Cmd { return b.native(argv...) })
+	gophene := sample(func() *exec.Cmd { return b.underGophene(opts, argv...) })
 	// One unmeasured run of each warms the page cache.
 	if _, err := native(); err != nil {
 		return r, err
@@ -265,7 +300,7 @@ func (b *bencher) syscall(name, bin string, opts []string, iters int, target flo
 		return r, err
 	}
 	var err error
-	r.NativeSamples, r.GopheneSamples, err = interleave(b.cfg.SyscallRuns, native, gophene)
+	r.NativeSamples, r.GopheneSamples, err = interleave(runs, native, gophene)
 	if err != nil {
 		return r, err
 	}
@@ -341,8 +376,11 @@ func median(xs []float64) float64 {
 }
 
 func format(v float64, unit string) string {
-	if unit == "ms" {
+	switch unit {
+	case "ms":
 		return fmt.Sprintf("%.2f ms", v)
+	case "us/op":
+		return fmt.Sprintf("%.1f us", v)
 	}
 	return fmt.Sprintf("%.1f ns", v)
 }
@@ -384,7 +422,8 @@ func printTable(f *os.File, rep Report) {
 		}
 	}
 	fmt.Fprintln(f, "null syscall rows: ns per getppid() call, median of the guest's seven timed loops, then of the runs;")
-	fmt.Fprintln(f, "start-up rows: median wall time of running the program to completion.")
+	fmt.Fprintln(f, "start-up rows: median wall time of running the program to completion;")
+	fmt.Fprintln(f, "other rows: microseconds per operation (tests/guests/opbench.c), median of five loops, then of the runs.")
 }
 
 func progress(format string, args ...any) {

@@ -154,18 +154,13 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 		return 0, unix.ENOMEM
 	}
 	cp.NumHandles, cp.Vfork = len(hl.hs), opt.Vfork
-	if err := kernel.WriteFrame(host, ch, cp.encode); err != nil {
-		return 0, unix.EAGAIN
-	}
-	if err := host.StreamSendHandles(ch, hl.hs); err != nil {
-		return 0, unix.EAGAIN
-	}
-	for _, r := range dirty {
-		if err := kernel.WriteAll(host, ch, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
-			return 0, unix.EAGAIN
-		}
-	}
+	// The child is recorded before it can run: it may exit before this
+	// function returns, and its exit must find it.
 	p.AddChild(pid, opt.ExitSignal)
+	if err := sendCheckpoint(host, ch, cp, hl.hs, dirty); err != nil {
+		p.ForgetChild(pid)
+		return 0, unix.EAGAIN
+	}
 	if opt.Vfork {
 		waitVforkChild(t, ch)
 	}
@@ -284,8 +279,25 @@ func addPieces(out []pieceState, pieces []pal.MemoryPiece, hl *handleList, dirty
 	return out, dirty
 }
 
+// sendCheckpoint sends the checkpoint, its handles and the dirty pages.
+func sendCheckpoint(host pal.Host, ch pal.Handle, cp *checkpoint, hs []pal.Handle, dirty []pal.Range) error {
+	if err := kernel.WriteFrame(host, ch, cp.encode); err != nil {
+		return err
+	}
+	if err := host.StreamSendHandles(ch, hs); err != nil {
+		return err
+	}
+	for _, r := range dirty {
+		if err := kernel.WriteAll(host, ch, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RunChild is the life of a forked guest process: it rebuilds the process
-// its parent sent and runs it. It returns the wait status.
+// its parent sent over the host's parent stream and runs it. It returns
+// the wait status.
 func RunChild(host pal.Host) (int, error) {
 	parent := host.Info().Parent
 	var cp checkpoint

@@ -105,6 +105,13 @@ func (p *Process) AddChild(pid, exitSig int) {
 	p.childMu.Unlock()
 }
 
+// ForgetChild drops a child whose creation failed.
+func (p *Process) ForgetChild(pid int) {
+	p.childMu.Lock()
+	delete(p.children, pid)
+	p.childMu.Unlock()
+}
+
 // NotifyExit tells the leader the process ended with a wait status.
 func (p *Process) NotifyExit(status int) {
 	var t pal.Times
@@ -206,10 +213,15 @@ func (p *Process) handleEvent(m *Msg) {
 func (p *Process) childExited(pid, status int, times pal.Times) {
 	act := p.SigAction(int(unix.SIGCHLD))
 	p.childMu.Lock()
-	exitSig := int(unix.SIGCHLD)
-	if c := p.children[pid]; c != nil {
-		exitSig = c.exitSig
+	c := p.children[pid]
+	if c == nil {
+		// Not a child (any more): its creation failed. Adopted orphans
+		// are announced before their exit.
+		p.childMu.Unlock()
+		p.post(&Msg{Kind: msgReaped, Pid: pid})
+		return
 	}
+	exitSig := c.exitSig
 	autoReap := exitSig == int(unix.SIGCHLD) && (act.Handler == SigIgn || act.Flags&SaNocldwait != 0)
 	if autoReap {
 		delete(p.children, pid)

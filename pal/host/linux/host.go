@@ -25,9 +25,15 @@ type Host struct {
 	fpSize int       // bytes of one XSAVE image
 	xcr0   uint64    // XSAVE feature mask
 	text   pal.Range // our own executable code: the only place host syscalls may come from
+	// oldVDSO is the copy of the vDSO's code left where the kernel put it
+	// (vdso.go); like the vDSO, it may make its clock calls.
+	oldVDSO pal.Range
 
 	handles handleSet
 	mem     memState
+
+	cbMu   sync.Mutex
+	cbIdle []*controlBlock // control blocks of ended threads, for reuse
 
 	zygoteMu sync.Mutex
 	zygote   int // stream to the zygote that spawns new host processes
@@ -77,14 +83,11 @@ func start() (*Host, error) {
 	// The LibOS applies the guest's umask itself; the host's must not
 	// take bits off again.
 	unix.Umask(0)
-	// The zygote must start before the seccomp filter exists.
-	if err := h.startZygote(); err != nil {
-		return nil, err
-	}
+	h.setupProcessLinks()
 	if err := installSignalHandlers(); err != nil {
 		return nil, err
 	}
-	if err := installSeccomp(h.text, h.info.VDSO); err != nil {
+	if err := installSeccomp(h.text, h.info.VDSO, h.oldVDSO); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -127,16 +130,11 @@ func (h *Host) findSelf(maps []mapping) error {
 		if m.start <= pc && pc < m.end && strings.Contains(m.perms, "x") {
 			h.text = pal.Range{Start: m.start, End: m.end}
 		}
-		switch m.name {
-		case "[vdso]":
-			// Guests keep pointers into the vDSO; only offer it if a forked
-			// guest will find it at the same address.
-			if stableVDSO() {
-				h.info.VDSO = pal.Range{Start: m.start, End: m.end}
-			}
-		case "[vvar]", "[vvar_vclock]":
-			h.info.VVar = append(h.info.VVar, pal.Range{Start: m.start, End: m.end})
-		}
+	}
+	// Guests keep pointers into the vDSO: it is only offered at the address
+	// every gophene process moves it to (vdso.go).
+	if vvar, vdso, old, ok := relocateVDSO(maps); ok {
+		h.info.VDSO, h.info.VVar, h.oldVDSO = vdso, vvar, old
 	}
 	if h.text.Start == 0 {
 		return fmt.Errorf("cannot find gophene's own code in /proc/self/maps")

@@ -19,9 +19,14 @@ const sigKick = unix.Signal(62)
 // ThreadInterrupt makes the guest thread cpu leave guest code or an
 // interruptible host call as soon as possible: Run then returns
 // EventInterrupt, and a blocking PAL call fails with ErrInterrupted. The
-// caller guarantees the thread has not finished.
+// caller guarantees the thread has not finished. A thread interrupting
+// itself is in neither guest code nor a host call, and checks for signals
+// before it returns to the guest anyway: nothing needs doing.
 func (h *Host) ThreadInterrupt(cpu *pal.CPU) {
 	cb := (*controlBlock)(unsafe.Pointer(cpu))
+	if currentCB() == uintptr(unsafe.Pointer(cb)) {
+		return
+	}
 	atomic.StoreUint64(&cb.pending, 1)
 	unix.RawSyscall(unix.SYS_TGKILL, uintptr(unix.Getpid()), cb.tid, uintptr(sigKick))
 }

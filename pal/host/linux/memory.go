@@ -240,10 +240,34 @@ func (h *Host) MemoryAdvise(addr, size uintptr, advice int) error {
 			}
 		}
 		h.punchSharedLocked(addr, end)
+		if h.backedLocked(addr, end) {
+			// Every page was remapped or punched (which unmaps it too):
+			// nothing is left for madvise to drop.
+			return nil
+		}
 		advice = unix.MADV_DONTNEED
 	}
 	_, _, e := unix.Syscall(unix.SYS_MADVISE, addr, size, uintptr(advice))
 	return errnoErr(e)
+}
+
+// backedLocked reports whether [addr, end) is all anonymous memory backed
+// by generations.
+func (h *Host) backedLocked(addr, end uintptr) bool {
+	cur := addr
+	for _, b := range h.mem.ranges {
+		if b.end <= cur {
+			continue
+		}
+		if b.start > cur {
+			return false
+		}
+		cur = b.end
+		if cur >= end {
+			return true
+		}
+	}
+	return cur >= end
 }
 
 // protOf reads the protection of the page at addr from the kernel's map.

@@ -32,12 +32,16 @@ func (h *Host) ClockResolution(clock int32, ts *pal.Timespec) error {
 
 // RandomRead fills p from the kernel's random source.
 func (h *Host) RandomRead(p []byte) error {
+	// The system call itself: x/sys/unix would go through the runtime's
+	// pointer to the vDSO's getrandom, which vdso.go cannot update.
 	for len(p) > 0 {
-		n, err := unix.Getrandom(p, 0)
-		if err != nil && err != unix.EINTR {
-			return palErr(err)
+		n, _, e := unix.Syscall(unix.SYS_GETRANDOM, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
+		if e != 0 && e != unix.EINTR {
+			return palErr(e)
 		}
-		p = p[n:]
+		if e == 0 {
+			p = p[n:]
+		}
 	}
 	return nil
 }

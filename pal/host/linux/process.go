@@ -16,11 +16,9 @@ import (
 // Host processes.
 //
 // Every guest process is a gophene host process. New ones cannot simply be
-// forked: the Go runtime cannot be forked, and an exec'ed gophene would
-// inherit the seccomp filter of its parent, whose allowed code range is
-// wherever the parent's binary was loaded. So the first gophene process
-// starts a zygote before it installs its filter: a plain gophene process
-// that never runs guest code and only spawns others. The zygote keeps one
+// forked: the Go runtime cannot be forked. So the first gophene process
+// starts a zygote when the guest first forks: a plain gophene process that
+// never runs guest code and only spawns others. The zygote keeps one
 // spare child started ahead of time, so a fork does not wait for a binary
 // to load and a Go runtime to start. Each child gets two sockets: fd 3 to
 // the guest process that asked for it (its parent, which sends it its
@@ -36,7 +34,6 @@ const (
 	roleEnv    = "GOPHENE_HOST_ROLE"
 	roleZygote = "zygote"
 	roleChild  = "child"
-	roleFirst  = "first"
 	parentFD   = 3
 	zygoteFD   = 4
 )
@@ -44,57 +41,55 @@ const (
 // RunRole must be the first thing a gophene binary's main does: in the
 // zygote role it serves spawn requests and never returns; otherwise it
 // returns at once.
-//
-// The first gophene process also re-executes itself once with address
-// randomisation off (ADDR_NO_RANDOMIZE, inherited by the zygote and every
-// child). The guest keeps pointers into the host's vDSO, which the kernel
-// then places at the same address in every gophene process, so a forked
-// guest still finds it there. Guest memory itself is still placed at
-// random by the LibOS.
 func RunRole() {
-	switch os.Getenv(roleEnv) {
-	case roleZygote:
+	if os.Getenv(roleEnv) == roleZygote {
 		runZygote()
 		os.Exit(0)
-	case roleChild:
-		return
-	case roleFirst:
-		os.Unsetenv(roleEnv)
-		return
 	}
-	const addrNoRandomize = 0x0040000
-	cur, _, _ := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
-	if cur&addrNoRandomize != 0 {
-		return
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, cur|addrNoRandomize, 0, 0); e != 0 {
-		return // keep going; see Host.stableVDSO
-	}
-	env := append(os.Environ(), roleEnv+"="+roleFirst)
-	err := unix.Exec("/proc/self/exe", os.Args, env)
-	fmt.Fprintf(os.Stderr, "gophene: re-executing without address randomisation: %v\n", err)
-}
-
-// stableVDSO reports whether the vDSO is at the same address in every
-// gophene process (randomisation is off).
-func stableVDSO() bool {
-	cur, _, _ := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
-	return cur&0x0040000 != 0
 }
 
 // IsChild reports whether this process was spawned to become a forked
 // guest process (Info().Parent is then its parent's stream).
 func IsChild() bool { return os.Getenv(roleEnv) == roleChild }
 
-// startZygote spawns the zygote; it runs before the seccomp filter exists.
-func (h *Host) startZygote() error {
+// setupProcessLinks takes over the links a child process starts with; the
+// first process has none yet and starts its zygote on its first fork.
+func (h *Host) setupProcessLinks() {
+	h.info.Parent = pal.NoHandle
+	h.zygote = -1
 	if IsChild() {
 		h.zygote = zygoteFD
 		h.info.Parent = h.handles.add(parentFD)
 		unix.CloseOnExec(parentFD)
 		unix.CloseOnExec(zygoteFD)
-		return nil
 	}
+}
+
+// spawner runs functions on one OS thread that lives as long as the
+// process: PR_SET_PDEATHSIG fires when the thread that forked a child
+// ends, so the zygote must be forked from a thread that never does.
+var spawner = sync.OnceValue(func() chan func() {
+	c := make(chan func())
+	go func() {
+		runtime.LockOSThread()
+		for f := range c {
+			f()
+		}
+	}()
+	return c
+})
+
+// startZygote spawns the zygote (zygoteMu held). It runs under our seccomp
+// filter, which the zygote and every child inherit; they install their
+// own as well, and since gophene sits at the same address in every
+// process, the inherited one allows what theirs does.
+func (h *Host) startZygote() error {
+	done := make(chan error)
+	spawner() <- func() { done <- h.forkZygote() }
+	return <-done
+}
+
+func (h *Host) forkZygote() error {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("zygote socket: %w", err)
@@ -104,9 +99,6 @@ func (h *Host) startZygote() error {
 		return err
 	}
 	defer devnull.Close()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	os.Unsetenv(roleEnv)
 	pid, err := syscall.ForkExec("/proc/self/exe", []string{"gophene-zygote"}, &syscall.ProcAttr{
 		Env:   []string{roleEnv + "=" + roleZygote},
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), 2, uintptr(fds[1])},
@@ -118,13 +110,14 @@ func (h *Host) startZygote() error {
 		return fmt.Errorf("starting the zygote: %w", err)
 	}
 	h.zygote, h.zygotePid = fds[0], pid
-	h.info.Parent = pal.NoHandle
 	return nil
 }
 
 // stopZygote ends the zygote and with it every other gophene process, and
 // reaps it; only the first gophene process has one to stop.
 func (h *Host) stopZygote() {
+	h.zygoteMu.Lock()
+	defer h.zygoteMu.Unlock()
 	if h.zygotePid <= 0 {
 		return
 	}
@@ -143,6 +136,11 @@ func (h *Host) stopZygote() {
 func (h *Host) ProcessCreate() (pal.Handle, error) {
 	h.zygoteMu.Lock()
 	defer h.zygoteMu.Unlock()
+	if h.zygote < 0 {
+		if err := h.startZygote(); err != nil {
+			return pal.NoHandle, palErr(err)
+		}
+	}
 	for {
 		_, err := unix.Write(h.zygote, []byte{'C'})
 		if err == nil {

@@ -100,14 +100,17 @@ func (a *bpfAsm) ipInRange(r pal.Range, target string) {
 }
 
 // seccompFilter builds the filter: system calls from our own code are
-// allowed, the vDSO may make its few clock calls, everything else traps.
-func seccompFilter(text, vdso pal.Range) ([]bpf.RawInstruction, error) {
+// allowed, the vDSO code (vdso lists its ranges) may make its few clock
+// calls, everything else traps.
+func seccompFilter(text pal.Range, vdso ...pal.Range) ([]bpf.RawInstruction, error) {
 	a := &bpfAsm{labels: map[string]int{}}
 	a.emit(bpf.LoadAbsolute{Off: sdArch, Size: 4})
 	a.jump(bpf.JumpEqual, auditArchX8664, "", "trap")
 	a.ipInRange(text, "allow")
-	if vdso.Size() != 0 {
-		a.ipInRange(vdso, "vdso")
+	for _, r := range vdso {
+		if r.Size() != 0 {
+			a.ipInRange(r, "vdso")
+		}
 	}
 	a.label("trap")
 	a.emit(bpf.RetConstant{Val: seccompRetTrap})
@@ -124,8 +127,8 @@ func seccompFilter(text, vdso pal.Range) ([]bpf.RawInstruction, error) {
 
 // installSeccomp installs the filter on every thread of the process; the
 // threads Go starts later inherit it.
-func installSeccomp(text, vdso pal.Range) error {
-	prog, err := seccompFilter(text, vdso)
+func installSeccomp(text pal.Range, vdso ...pal.Range) error {
+	prog, err := seccompFilter(text, vdso...)
 	if err != nil {
 		return err
 	}

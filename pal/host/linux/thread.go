@@ -90,12 +90,29 @@ func (h *Host) Run(cpu *pal.CPU) pal.Event {
 	}
 }
 
-// newControlBlock maps and initialises a control block.
+// Control blocks of ended threads are kept for the next ones: mapping a
+// fresh one and unmapping it costs page faults and a TLB shootdown across
+// every CPU the process runs on, which made up most of a thread's
+// creation.
+const maxIdleControlBlocks = 64
+
+// newControlBlock maps (or reuses) and initialises a control block.
 func (h *Host) newControlBlock() (*controlBlock, error) {
 	size := cbSize(h.fpSize)
-	p, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-	if err != nil {
-		return nil, palErr(err)
+	var p unsafe.Pointer
+	h.cbMu.Lock()
+	if n := len(h.cbIdle); n > 0 {
+		p = unsafe.Pointer(h.cbIdle[n-1])
+		h.cbIdle = h.cbIdle[:n-1]
+	}
+	h.cbMu.Unlock()
+	if p != nil {
+		clear(unsafe.Slice((*byte)(p), size))
+	} else {
+		var err error
+		if p, err = unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS); err != nil {
+			return nil, palErr(err)
+		}
 	}
 	cb := (*controlBlock)(p)
 	cb.cpu.FP = (*byte)(unsafe.Add(p, fpOffset))
@@ -112,7 +129,15 @@ func (h *Host) newControlBlock() (*controlBlock, error) {
 }
 
 func (h *Host) freeControlBlock(cb *controlBlock) {
-	unix.MunmapPtr(unsafe.Pointer(cb), cbSize(h.fpSize))
+	h.cbMu.Lock()
+	if len(h.cbIdle) < maxIdleControlBlocks {
+		h.cbIdle = append(h.cbIdle, cb)
+		cb = nil
+	}
+	h.cbMu.Unlock()
+	if cb != nil {
+		unix.MunmapPtr(unsafe.Pointer(cb), cbSize(h.fpSize))
+	}
 }
 
 // ThreadYield gives up the CPU.
