@@ -81,6 +81,8 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 		return 0, fmt.Errorf("cannot run %s: %w", cfg.Entrypoint, err)
 	}
 	p.Exe, p.Argv, p.Envv, p.Auxv = img.Exe, img.Argv, envp, img.Auxv
+	p.NotifyExec(comm(img.Exe), img.Argv) // for the process table (ps)
+	p.RegisterHostPid()
 
 	if _, err := p.StartMainTask(func(t *kernel.Task) {
 		t.Name = comm(img.Exe)
@@ -91,7 +93,7 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	return p.Wait(), nil
+	return p.Release(), nil
 }
 
 // setupProcess wires the architecture and process machinery into p: signal

@@ -326,6 +326,7 @@ func RunChild(host pal.Host) (int, error) {
 		pt.Load(cp.Patch)
 	}
 	p.ConnectLeader(hs[0])
+	p.RegisterHostPid()
 	for _, m := range cp.Mounts {
 		var fs vfs.FS
 		switch m.Type {
@@ -383,7 +384,7 @@ func RunChild(host pal.Host) (int, error) {
 	if vf == nil {
 		host.StreamClose(parent)
 	}
-	return p.Wait(), nil
+	return p.Release(), nil
 }
 
 // restoreFiles rebuilds the parent's open files.

@@ -119,6 +119,15 @@ type Host interface {
 	StreamChown(h Handle, uid, gid int) error
 	// StreamUtimes sets the times of an open file.
 	StreamUtimes(h Handle, times *[2]Timespec) error
+	// StreamLock places, removes or tests a record lock on a file stream:
+	// cmd is Linux's F_SETLK, F_SETLKW, F_GETLK or an F_OFD_ variant. Locks
+	// are the host's, so they hold between all processes. A waiting lock
+	// is cut short by an interrupt (ErrInterrupted). A test fills l with a
+	// conflicting lock (Pid a host process id) or sets Type to F_UNLCK.
+	StreamLock(h Handle, cmd int, l *Lock) error
+	// StreamFlock applies a flock(2) operation (LOCK_SH, LOCK_EX, LOCK_UN,
+	// LOCK_NB); a waiting one is cut short by an interrupt.
+	StreamFlock(h Handle, how int) error
 	// StreamSetFlags changes the stream's status flags (O_APPEND, O_NONBLOCK).
 	StreamSetFlags(h Handle, flags int) error
 	// StreamTerminal performs a terminal control request (TCGETS, TCSETS*,

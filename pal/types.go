@@ -34,6 +34,7 @@ func (r Range) Contains(addr, size uintptr) bool {
 // Info describes the host. It is filled once when the host starts.
 type Info struct {
 	Name        string  // host name, e.g. "linux"
+	ProcessID   int     // the host's id of this process (lock owners name it)
 	PageSize    uintptr // always 4096 on x86-64
 	CPUCount    int     // online CPUs
 	MemTotal    uint64  // bytes of host RAM
@@ -177,4 +178,11 @@ type Times struct {
 	MaxRSS int64
 	// MinorFaults, MajorFaults and context switches, as getrusage counts them.
 	MinorFaults, MajorFaults, VolSwitches, InvolSwitches int64
+}
+
+// Lock is a record lock, laid out as Linux's struct flock on x86-64.
+type Lock struct {
+	Type, Whence int16 // F_RDLCK, F_WRLCK, F_UNLCK; SEEK_SET, SEEK_CUR, SEEK_END
+	Start, Len   int64
+	Pid          int32
 }

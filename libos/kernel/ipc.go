@@ -37,6 +37,8 @@ const (
 	msgJobState // the sender stopped or continued
 	msgGetFg
 	msgSetFg
+	msgHostPid  // the sender runs as this host process (Pid)
+	msgGuestPid // which guest process runs as host process Pid?
 	// leader → process
 	msgSignal
 	msgChildExit

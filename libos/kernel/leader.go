@@ -22,8 +22,9 @@ type Leader struct {
 
 type procEntry struct {
 	ProcInfo
-	link   *Link // nil for pid 1
-	execed bool
+	link    *Link // nil for pid 1
+	hostPid int   // the host process it runs as
+	execed  bool
 	status int
 	times  pal.Times
 }
@@ -88,6 +89,12 @@ func (l *Leader) notice(pid int, m *Msg) bool {
 		l.exec(pid, m.Comm, m.Argv)
 	case msgJobState:
 		l.jobState(pid, m.Status)
+	case msgHostPid:
+		l.mu.Lock()
+		if e := l.procs[pid]; e != nil {
+			e.hostPid = m.Pid
+		}
+		l.mu.Unlock()
 	default:
 		return false
 	}
@@ -115,6 +122,14 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Pgid, errno = l.getForeground(pid)
 	case msgSetFg:
 		errno = l.setForeground(pid, m.Pgid)
+	case msgGuestPid:
+		l.mu.Lock()
+		for _, e := range l.procs {
+			if e.hostPid == m.Pid && !e.Zombie {
+				r.Pid = e.Pid
+			}
+		}
+		l.mu.Unlock()
 	default:
 		errno = unix.ENOSYS
 	}

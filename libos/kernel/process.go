@@ -10,6 +10,7 @@ package kernel
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -218,13 +219,37 @@ func (p *Process) SetRlimit(r int, l Rlimit) {
 // signal number). The first call wins.
 func (p *Process) Exit(status int) {
 	p.exitOnce.Do(func() {
-		p.releaseVfork()
 		p.status.Store(int32(status))
-		if p.leader == nil {
-			p.NotifyExit(status)
-		}
 		close(p.exited)
 	})
+}
+
+// Release finishes an exited process before its parent hears of it, in
+// Linux's order: the remaining threads are gone, the files are closed (so
+// their locks are released and pipe readers see end of file), a vfork
+// parent goes on, and only then does the process become a zombie. It
+// returns the wait status.
+func (p *Process) Release() int {
+	<-p.exited
+	status := int(p.status.Load())
+	tasks := p.Tasks()
+	for _, t := range tasks {
+		t.kill()
+	}
+	deadline := time.NewTimer(2 * time.Second) // a thread stuck in the host must not hold up the exit
+	defer deadline.Stop()
+	for _, t := range tasks {
+		select {
+		case <-t.done:
+		case <-deadline.C:
+		}
+	}
+	p.FDs.CloseRange(0, int(^uint32(0)>>1), false)
+	p.releaseVfork()
+	if p.leader == nil {
+		p.NotifyExit(status)
+	}
+	return status
 }
 
 // releaseVfork lets a vfork parent go on.

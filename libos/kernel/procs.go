@@ -105,6 +105,26 @@ func (p *Process) AddChild(pid, exitSig int) {
 	p.childMu.Unlock()
 }
 
+// RegisterHostPid tells the process table which host process this one
+// runs as, so that a host lock owner can be named by its guest pid.
+func (p *Process) RegisterHostPid() {
+	p.post(&Msg{Kind: msgHostPid, Pid: p.Info.ProcessID})
+}
+
+// GuestPidOf names the guest process running as host process hostPid, or
+// 0 if none does (it is outside the guest, as Linux reports a process of
+// another pid namespace).
+func (p *Process) GuestPidOf(hostPid int) int {
+	if hostPid == p.Info.ProcessID {
+		return p.Pid
+	}
+	r, err := p.call(&Msg{Kind: msgGuestPid, Pid: hostPid})
+	if err != nil {
+		return 0
+	}
+	return r.Pid
+}
+
 // ForgetChild drops a child whose creation failed.
 func (p *Process) ForgetChild(pid int) {
 	p.childMu.Lock()

@@ -76,8 +76,63 @@ func New(p *kernel.Process) *vfs.PseudoFS {
 		}),
 	})
 	root.Children[pid] = processDir(p)
+	// The guest's other processes, from the leader's process table: what
+	// it knows of them (ids, state, command line), enough for ps.
+	root.List = func() []string {
+		var names []string
+		for _, pi := range p.ListProcs() {
+			if pi.Pid != p.Pid {
+				names = append(names, strconv.Itoa(pi.Pid))
+			}
+		}
+		return names
+	}
+	root.Lookup = func(name string) *vfs.Node {
+		n, err := strconv.Atoi(name)
+		if err != nil || n <= 0 || strconv.Itoa(n) != name {
+			return nil
+		}
+		for _, pi := range p.ListProcs() {
+			if pi.Pid == n {
+				return otherProcessDir(p, pi)
+			}
+		}
+		return nil
+	}
 	fs.Root = root
 	return fs
+}
+
+// otherProcessDir is /proc/<pid> for another guest process.
+func otherProcessDir(p *kernel.Process, pi kernel.ProcInfo) *vfs.Node {
+	text := func(s string) *vfs.Node {
+		return vfs.RegularFile(func() ([]byte, error) { return []byte(s), nil })
+	}
+	state, stateName := "S", "S (sleeping)"
+	switch {
+	case pi.Zombie:
+		state, stateName = "Z", "Z (zombie)"
+	case pi.Stopped:
+		state, stateName = "T", "T (stopped)"
+	}
+	var argv []string
+	if !pi.Zombie {
+		argv = pi.Argv
+	}
+	f := []any{pi.Pid, "(" + pi.Comm + ")", state, pi.Ppid, pi.Pgid, pi.Sid, 0, -1, 4194304,
+		0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, 0, 0, 0,
+		uint64(kernel.RlimInfinity), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0}
+	parts := make([]string, len(f))
+	for i, v := range f {
+		parts[i] = fmt.Sprint(v)
+	}
+	return vfs.Dir(map[string]*vfs.Node{
+		"stat":    text(strings.Join(parts, " ") + "\n"),
+		"status":  text(fmt.Sprintf("Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", pi.Comm, stateName, pi.Pid, pi.Pid, pi.Ppid)),
+		"comm":    text(pi.Comm + "\n"),
+		"cmdline": vfs.RegularFile(func() ([]byte, error) { return nulJoin(argv), nil }),
+	})
 }
 
 // processDir is /proc/<pid>.

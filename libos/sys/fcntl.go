@@ -7,6 +7,7 @@ import (
 
 	"gophene/libos/kernel"
 	"gophene/libos/vfs"
+	"gophene/pal"
 )
 
 // Dup implements dup(2).
@@ -96,9 +97,9 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		return boolErr(f.SetFlags(int(a[2])))
 	case unix.F_GETLK, unix.F_OFD_GETLK:
-		return 0, getLock(t, f, a[2])
+		return 0, getLock(t, f, int(a[1]), a[2])
 	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
-		return 0, setLock(t, f, a[2])
+		return 0, setLock(t, f, int(a[1]), a[2])
 	case unix.F_GETOWN:
 		return 0, nil
 	case unix.F_SETOWN:
@@ -115,60 +116,74 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return 0, unix.EINVAL
 }
 
-// flockT is struct flock.
-type flockT struct {
-	Type, Whence int16
-	_            [4]byte
-	Start, Len   int64
-	Pid          int32
-	_            [4]byte
-}
+// Record locks and flock locks are the host's (pal StreamLock and
+// StreamFlock) on files with a host handle, so they hold between guest
+// processes, which are host processes, and against native ones. Files the
+// LibOS makes up itself (/proc, devices) have no other process to meet;
+// their locks always succeed.
 
-// getLock answers F_GETLK. Record locks only conflict between processes and
-// a single guest process holds all of them, so no lock ever blocks: the
-// request comes back as F_UNLCK.
-func getLock(t *kernel.Task, f *vfs.File, addr uintptr) error {
-	var l flockT
+// lockArg reads a struct flock and checks it as Linux does.
+func lockArg(t *kernel.Task, f *vfs.File, addr uintptr) (pal.Lock, error) {
+	var l pal.Lock
 	if err := kernel.CopyInObj(t, addr, &l); err != nil {
-		return err
+		return l, err
 	}
-	if err := checkLock(f, &l); err != nil {
-		return err
-	}
-	l.Type = unix.F_UNLCK
-	return kernel.CopyOutObj(t, addr, &l)
-}
-
-// setLock accepts F_SETLK after Linux's argument checks (see getLock).
-func setLock(t *kernel.Task, f *vfs.File, addr uintptr) error {
-	var l flockT
-	if err := kernel.CopyInObj(t, addr, &l); err != nil {
-		return err
-	}
-	return checkLock(f, &l)
-}
-
-func checkLock(f *vfs.File, l *flockT) error {
 	switch l.Type {
 	case unix.F_RDLCK:
 		if !f.Readable() {
-			return unix.EBADF
+			return l, unix.EBADF
 		}
 	case unix.F_WRLCK:
 		if !f.Writable() {
-			return unix.EBADF
+			return l, unix.EBADF
 		}
 	case unix.F_UNLCK:
 	default:
-		return unix.EINVAL
+		return l, unix.EINVAL
 	}
 	if l.Whence != unix.SEEK_SET && l.Whence != unix.SEEK_CUR && l.Whence != unix.SEEK_END {
-		return unix.EINVAL
+		return l, unix.EINVAL
 	}
-	return nil
+	return l, nil
 }
 
-// Flock implements flock(2); see getLock for why it never blocks.
+// getLock answers F_GETLK and F_OFD_GETLK.
+func getLock(t *kernel.Task, f *vfs.File, cmd int, addr uintptr) error {
+	l, err := lockArg(t, f, addr)
+	if err != nil {
+		return err
+	}
+	if h := f.Impl.Handle(); h == pal.NoHandle {
+		l.Type = unix.F_UNLCK
+	} else {
+		if err := t.P.Host.StreamLock(h, cmd, &l); err != nil {
+			return mapErr(err)
+		}
+		if l.Type != unix.F_UNLCK && cmd == unix.F_GETLK {
+			l.Pid = int32(t.P.GuestPidOf(int(l.Pid)))
+		}
+	}
+	return kernel.CopyOutObj(t, addr, &l)
+}
+
+// setLock answers F_SETLK, F_SETLKW and their F_OFD_ forms.
+func setLock(t *kernel.Task, f *vfs.File, cmd int, addr uintptr) error {
+	l, err := lockArg(t, f, addr)
+	if err != nil {
+		return err
+	}
+	h := f.Impl.Handle()
+	if h == pal.NoHandle {
+		return nil
+	}
+	err = t.P.Host.StreamLock(h, cmd, &l)
+	if err == pal.ErrInterrupted {
+		return kernel.ErrRestartSys
+	}
+	return mapErr(err)
+}
+
+// Flock implements flock(2).
 func Flock(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	f, err := file(t, a[0])
 	if err != nil {
@@ -178,11 +193,21 @@ func Flock(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if f.IsPath() {
 		return 0, unix.EBADF
 	}
-	switch a[1] &^ unix.LOCK_NB {
+	how := int(a[1])
+	switch how &^ unix.LOCK_NB {
 	case unix.LOCK_SH, unix.LOCK_EX, unix.LOCK_UN:
+	default:
+		return 0, unix.EINVAL
+	}
+	h := f.Impl.Handle()
+	if h == pal.NoHandle {
 		return 0, nil
 	}
-	return 0, unix.EINVAL
+	err = t.P.Host.StreamFlock(h, how)
+	if err == pal.ErrInterrupted {
+		return 0, kernel.ErrRestartSys
+	}
+	return 0, mapErr(err)
 }
 
 // ioctlSizes are the argument sizes of the terminal requests passed to the

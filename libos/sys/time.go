@@ -40,20 +40,91 @@ func getTimespec(t *kernel.Task, addr uintptr) (pal.Timespec, error) {
 
 // ClockGettime implements clock_gettime(2).
 func ClockGettime(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	clock := int32(a[0])
-	if !validClock(clock) {
-		return 0, unix.EINVAL
-	}
 	var ts pal.Timespec
-	if err := t.P.Host.ClockGet(clock, &ts); err != nil {
-		return 0, mapErr(err)
+	if err := readClock(t, int32(a[0]), &ts); err != nil {
+		return 0, err
 	}
 	return boolErr(putTimespec(t, a[1], ts))
+}
+
+// readClock reads a clock, including the CPU-time clocks of a given thread
+// or process, whose ids encode the thread or process (glibc's
+// pthread_getcpuclockid and clock_getcpuclockid): ^id << 3, then bit 2
+// for a thread and the clock kind (profiling, virtual, scheduler) in bits
+// 0-1.
+func readClock(t *kernel.Task, clock int32, ts *pal.Timespec) error {
+	if clock >= 0 {
+		if !validClock(clock) {
+			return unix.EINVAL
+		}
+		return mapErr(t.P.Host.ClockGet(clock, ts))
+	}
+	id := int(^(clock >> 3))
+	if clock&3 == 3 {
+		return unix.EINVAL
+	}
+	if clock&4 != 0 {
+		o, err := findTask(t, -1, id)
+		if err != nil {
+			return unix.EINVAL
+		}
+		if o == t {
+			return mapErr(t.P.Host.ClockGet(unix.CLOCK_THREAD_CPUTIME_ID, ts))
+		}
+		return mapErr(t.P.Host.ThreadClock(o.CPU, ts))
+	}
+	if id != 0 && id != t.P.Pid {
+		return unix.EINVAL // other processes' CPU clocks are not offered
+	}
+	return mapErr(t.P.Host.ClockGet(unix.CLOCK_PROCESS_CPUTIME_ID, ts))
+}
+
+// ClockSettime implements clock_settime(2): the guest may not set the
+// host's clock, as in a container without CAP_SYS_TIME; clocks that
+// cannot be set at all are EINVAL.
+func ClockSettime(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	clock := int32(a[0])
+	if clock != unix.CLOCK_REALTIME {
+		return 0, unix.EINVAL
+	}
+	if _, err := getTimespec(t, a[1]); err != nil {
+		return 0, err
+	}
+	return 0, unix.EPERM
+}
+
+// Settimeofday implements settimeofday(2), which, like clock_settime, is
+// not the guest's to do.
+func Settimeofday(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[0] != 0 {
+		var tv unix.Timeval
+		if err := kernel.CopyInObj(t, a[0], &tv); err != nil {
+			return 0, err
+		}
+		if tv.Usec < 0 || tv.Usec >= 1e6 || tv.Sec < 0 {
+			return 0, unix.EINVAL
+		}
+	}
+	if a[0] == 0 && a[1] == 0 {
+		return 0, nil
+	}
+	return 0, unix.EPERM
 }
 
 // ClockGetres implements clock_getres(2).
 func ClockGetres(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	clock := int32(a[0])
+	if clock < 0 {
+		// A thread's or process's CPU clock: check it exists.
+		var now pal.Timespec
+		if err := readClock(t, clock, &now); err != nil {
+			return 0, err
+		}
+		if a[1] == 0 {
+			return 0, nil
+		}
+		return boolErr(putTimespec(t, a[1], pal.Timespec{Nsec: 1}))
+	}
 	if !validClock(clock) {
 		return 0, unix.EINVAL
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -33,6 +34,7 @@ static const char *ename(int e) {
 	case EACCES: return "EACCES";
 	case EINTR: return "EINTR";
 	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
 	}
 	static char buf[32];
 	snprintf(buf, sizeof buf, "errno%d", e);
@@ -240,6 +242,52 @@ static void test_shared_files(void) {
 	printf("pipe through exec: %s", buf);
 	close(from[0]);
 	reap("tr", pid);
+}
+
+/* Record locks and flock between processes: a conflict is refused, F_GETLK
+ * names the holder, and a child's locks go away when it has exited. */
+static void test_locks(void) {
+	char path[] = "/tmp/gophene-lock-XXXXXX";
+	int fd = mkstemp(path);
+	struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
+	printf("locks: parent F_SETLK = %d\n", fcntl(fd, F_SETLK, &l));
+	int p[2];
+	pipe(p);
+	pid_t me = getpid();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int f2 = open(path, O_RDWR);
+		struct flock m = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1};
+		errno = 0;
+		int r = fcntl(f2, F_SETLK, &m);
+		printf("locks: child F_SETLK on the parent's range = %d %s\n", r, ename(errno));
+		m.l_start = 20;
+		printf("locks: child F_SETLK past it = %d\n", fcntl(f2, F_SETLK, &m));
+		m.l_start = 5;
+		fcntl(f2, F_GETLK, &m);
+		printf("locks: F_GETLK type=%d holder is the parent=%d start=%ld len=%ld\n", m.l_type, m.l_pid == me,
+		       (long)m.l_start, (long)m.l_len);
+		printf("locks: child flock(LOCK_EX) = %d\n", flock(f2, LOCK_EX | LOCK_NB));
+		fflush(stdout);
+		write(p[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	read(p[0], &c, 1);
+	int f3 = open(path, O_RDWR);
+	errno = 0;
+	int r = flock(f3, LOCK_EX | LOCK_NB);
+	printf("locks: parent flock while the child holds it = %d %s\n", r, ename(errno));
+	kill(pid, SIGKILL);
+	reap("lock holder", pid);
+	printf("locks: parent flock after the child died = %d\n", flock(f3, LOCK_EX | LOCK_NB));
+	close(p[0]);
+	close(p[1]);
+	close(f3);
+	close(fd);
+	unlink(path);
 }
 
 static void test_sigpipe(void) {
@@ -523,6 +571,7 @@ int main(int argc, char **argv) {
 	test_orphans();
 	test_shared_files();
 	test_sigpipe();
+	test_locks();
 	test_groups();
 	test_job_control();
 	test_exec();

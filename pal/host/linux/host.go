@@ -146,6 +146,7 @@ func (h *Host) findSelf(maps []mapping) error {
 // readInfo fills the parts of Info that come from the kernel.
 func (h *Host) readInfo() error {
 	h.info.Name = "linux"
+	h.info.ProcessID = unix.Getpid()
 	h.info.PageSize = 4096
 	h.info.HWCap = getauxval(atHWCap)
 	h.info.HWCap2 = getauxval(atHWCap2)

@@ -20,6 +20,7 @@ const (
 	sdArch   = 4
 	sdIPLow  = 8
 	sdIPHigh = 12
+	sdArg0   = 16 // low word of the first argument
 )
 
 // vdsoSyscalls are the calls the vDSO itself may fall back to; any other
@@ -116,9 +117,17 @@ func seccompFilter(text pal.Range, vdso ...pal.Range) ([]bpf.RawInstruction, err
 	a.emit(bpf.RetConstant{Val: seccompRetTrap})
 	a.label("vdso")
 	a.emit(bpf.LoadAbsolute{Off: sdNr, Size: 4})
+	// A negative clock id names another thread's or process's CPU clock
+	// by its id, which only the LibOS knows: those calls trap.
+	a.jump(bpf.JumpEqual, unix.SYS_CLOCK_GETTIME, "vdsoclock", "")
+	a.jump(bpf.JumpEqual, unix.SYS_CLOCK_GETRES, "vdsoclock", "")
 	for _, nr := range vdsoSyscalls {
 		a.jump(bpf.JumpEqual, nr, "allow", "")
 	}
+	a.emit(bpf.RetConstant{Val: seccompRetTrap})
+	a.label("vdsoclock")
+	a.emit(bpf.LoadAbsolute{Off: sdArg0, Size: 4})
+	a.jump(bpf.JumpGreaterOrEqual, 0x80000000, "", "allow")
 	a.emit(bpf.RetConstant{Val: seccompRetTrap})
 	a.label("allow")
 	a.emit(bpf.RetConstant{Val: seccompRetAllow})

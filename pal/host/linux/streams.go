@@ -265,3 +265,35 @@ func (h *Host) DeviceOpen(name string, flags int) (pal.Handle, error) {
 	}
 	return h.handles.add(fd), nil
 }
+
+// StreamLock places, removes or tests a record lock with fcntl.
+func (h *Host) StreamLock(hd pal.Handle, cmd int, l *pal.Lock) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	fl := unix.Flock_t{Type: l.Type, Whence: l.Whence, Start: l.Start, Len: l.Len, Pid: l.Pid}
+	arg := uintptr(unsafe.Pointer(&fl))
+	if cmd == unix.F_SETLKW || cmd == unix.F_OFD_SETLKW {
+		_, err = blocking(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), arg, 0, 0, 0)
+	} else {
+		_, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), arg)
+		err = errnoErr(e)
+	}
+	*l = pal.Lock{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
+	return err
+}
+
+// StreamFlock applies flock(2).
+func (h *Host) StreamFlock(hd pal.Handle, how int) error {
+	fd, err := h.fd(hd)
+	if err != nil {
+		return err
+	}
+	if how&unix.LOCK_NB != 0 || how&^unix.LOCK_NB == unix.LOCK_UN {
+		_, _, e := unix.Syscall(unix.SYS_FLOCK, uintptr(fd), uintptr(how), 0)
+		return errnoErr(e)
+	}
+	_, err = blocking(unix.SYS_FLOCK, uintptr(fd), uintptr(how), 0, 0, 0, 0)
+	return err
+}
