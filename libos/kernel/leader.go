@@ -25,8 +25,8 @@ type procEntry struct {
 	link    *Link // nil for pid 1
 	hostPid int   // the host process it runs as
 	execed  bool
-	status int
-	times  pal.Times
+	status  int
+	times   pal.Times
 }
 
 // NewLeader makes the leader for p, which becomes pid 1.
