@@ -40,6 +40,11 @@ type Host interface {
 	MemorySync(addr, size uintptr, flags int) error
 	// MemoryResidency fills vec with one byte per page, bit 0 = resident.
 	MemoryResidency(addr, size uintptr, vec []byte) error
+	// MemoryFileCreate makes an anonymous memory file (Linux memfd_create;
+	// flags MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL, MFD_EXEC): a read-write
+	// stream of length 0 that can be mapped shared and passed to other
+	// processes.
+	MemoryFileCreate(name string, flags int) (Handle, error)
 	// MemoryAllocShared maps fresh zeroed memory that other processes can
 	// map too, through the returned handle (shared anonymous memory).
 	MemoryAllocShared(addr, size uintptr, prot Prot) (Handle, error)
@@ -128,6 +133,10 @@ type Host interface {
 	// StreamFlock applies a flock(2) operation (LOCK_SH, LOCK_EX, LOCK_UN,
 	// LOCK_NB); a waiting one is cut short by an interrupt.
 	StreamFlock(h Handle, how int) error
+	// StreamControl performs one of a few fcntl requests on a stream:
+	// F_GETPIPE_SZ, F_SETPIPE_SZ, F_GET_SEALS and F_ADD_SEALS (Linux
+	// numbers and semantics); any other is ErrNotSupported.
+	StreamControl(h Handle, cmd int, arg int) (int, error)
 	// StreamSetFlags changes the stream's status flags (O_APPEND, O_NONBLOCK).
 	StreamSetFlags(h Handle, flags int) error
 	// StreamTerminal performs a terminal control request (TCGETS, TCSETS*,

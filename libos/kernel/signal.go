@@ -354,6 +354,14 @@ func (t *Task) RestoreSavedMask() {
 	t.P.sigMu.Unlock()
 }
 
+// PendingSets returns the signals pending for the thread alone and for the
+// whole process (/proc's SigPnd and ShdPnd).
+func (t *Task) PendingSets() (thread, shared uint64) {
+	t.P.sigMu.Lock()
+	defer t.P.sigMu.Unlock()
+	return t.pending.pending, t.P.shared.pending
+}
+
 // Pending is the set of signals pending for the thread or its process.
 func (t *Task) Pending() uint64 {
 	t.P.sigMu.Lock()

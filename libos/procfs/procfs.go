@@ -341,7 +341,19 @@ func status(p *kernel.Process, t *kernel.Task) string {
 	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\n",
 		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, strings.Join(groups, " "))
 	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n", kb, kb, kb, len(p.Tasks()))
-	fmt.Fprintf(&b, "SigQ:\t0/63704\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t%016x\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n", t.SigMask())
+	var ign, cgt uint64
+	for sig, a := range p.Actions() {
+		switch {
+		case sig == 0:
+		case a.Handler == kernel.SigIgn:
+			ign |= kernel.SigBit(sig)
+		case a.Handler != kernel.SigDfl:
+			cgt |= kernel.SigBit(sig)
+		}
+	}
+	pnd, shd := t.PendingSets()
+	fmt.Fprintf(&b, "SigQ:\t0/63704\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
+		pnd, shd, t.SigMask(), ign, cgt)
 	b.WriteString("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n")
 	fmt.Fprintf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\nCpus_allowed_list:\t0-%d\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		boolInt(p.NoNewPrivs), p.Info.CPUCount-1)

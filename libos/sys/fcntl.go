@@ -65,7 +65,7 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	switch int(a[1]) {
+	switch cmd := int(a[1]); cmd {
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		f.IncRef()
 		n, err := t.P.FDs.Install(f, int(int32(a[2])), int(a[1]) == unix.F_DUPFD_CLOEXEC)
@@ -104,12 +104,17 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, nil
 	case unix.F_SETOWN:
 		return 0, nil
-	case unix.F_GETPIPE_SZ:
-		return 65536, nil
-	case unix.F_SETPIPE_SZ:
-		return 0, unix.EINVAL
-	case unix.F_GET_SEALS, unix.F_ADD_SEALS:
-		return 0, unix.EINVAL
+	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_GET_SEALS, unix.F_ADD_SEALS:
+		// Pipes and memory files are the host's: ask it.
+		h := f.Impl.Handle()
+		if h == pal.NoHandle {
+			if cmd == unix.F_GETPIPE_SZ || cmd == unix.F_SETPIPE_SZ {
+				return 0, unix.EBADF
+			}
+			return 0, unix.EINVAL
+		}
+		n, err := t.P.Host.StreamControl(h, cmd, int(int32(a[2])))
+		return uintptr(n), mapErr(err)
 	case unix.F_NOTIFY:
 		return 0, unix.EINVAL
 	}

@@ -1,6 +1,6 @@
 package sys
 
-// Implementation of pipe and pipe2.
+// Implementation of pipe, pipe2, splice and memfd_create.
 
 import (
 	"fmt"
@@ -64,3 +64,114 @@ func Pipe2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 
 // oNotificationPipe is O_NOTIFICATION_PIPE (= O_EXCL), accepted and ignored.
 const oNotificationPipe = unix.O_EXCL
+
+// memfdNameMax is the longest name memfd_create takes (NAME_MAX less
+// "memfd:").
+const memfdNameMax = 249
+
+// MemfdCreate implements memfd_create(2) with a host memory file, which
+// forked children share and which can be mapped shared.
+func MemfdCreate(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	name, err := t.CString(a[0], memfdNameMax+1)
+	if err == unix.ENAMETOOLONG {
+		return 0, unix.EINVAL
+	}
+	if err != nil {
+		return 0, err
+	}
+	flags := int(a[1])
+	if flags&^(unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_NOEXEC_SEAL|unix.MFD_EXEC) != 0 {
+		return 0, unix.EINVAL // MFD_HUGETLB: no huge pages here
+	}
+	h, err := t.P.Host.MemoryFileCreate(name, flags&^unix.MFD_CLOEXEC)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	f := vfs.NewFile(vfs.NewHostFile(t.P.Host, h), unix.O_RDWR|unix.O_LARGEFILE, "/memfd:"+name+" (deleted)", nil)
+	fd, err := t.P.FDs.Install(f, 0, flags&unix.MFD_CLOEXEC != 0)
+	if err != nil {
+		f.DecRef()
+		return 0, err
+	}
+	return uintptr(fd), nil
+}
+
+// writeFull writes all of p (at off, or the position if off < 0).
+func writeFull(f *vfs.File, p []byte, off int64) (int, error) {
+	done := 0
+	for done < len(p) {
+		w, err := streamWrite(f)(p[done:], offsetPlus(off, uintptr(done)))
+		done += w
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// isPipe reports whether f is a pipe or FIFO.
+func isPipe(f *vfs.File) bool {
+	var st pal.Stat
+	return f.Impl.Stat(&st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
+}
+
+// Splice implements splice(2) by copying through the LibOS: the data moves
+// as splice's does, one of the two ends being a pipe, but it is copied.
+func Splice(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[5]&^uintptr(unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MORE|unix.SPLICE_F_GIFT) != 0 {
+		return 0, unix.EINVAL
+	}
+	in, err := readFile(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer in.DecRef()
+	out, err := writeFile(t, a[2])
+	if err != nil {
+		return 0, err
+	}
+	defer out.DecRef()
+	inPipe, outPipe := isPipe(in), isPipe(out)
+	switch {
+	case !inPipe && !outPipe:
+		return 0, unix.EINVAL
+	case inPipe && a[1] != 0, outPipe && a[3] != 0:
+		return 0, unix.ESPIPE
+	case out.Flags()&unix.O_APPEND != 0:
+		return 0, unix.EINVAL
+	}
+	inOff, err := optOffset(t, a[1])
+	if err != nil {
+		return 0, err
+	}
+	outOff, err := optOffset(t, a[3])
+	if err != nil {
+		return 0, err
+	}
+	// One read, of at most what a pipe holds: splice moves what is there
+	// and returns, it does not wait for more.
+	buf := make([]byte, min(a[4], 64<<10))
+	var n int
+	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) {
+		n, e = streamRead(in)(buf, inOff)
+		return
+	})
+	var done uintptr
+	if err == nil && n > 0 {
+		err = retryEINTR(t, kernel.ErrRestartSys, func() error {
+			w, e := writeFull(out, buf[done:n], offsetPlus(outOff, done))
+			done += uintptr(w)
+			return e
+		})
+	}
+	if e := putOffset(t, a[1], inOff, done); e != nil {
+		return 0, e
+	}
+	if e := putOffset(t, a[3], outOff, done); e != nil {
+		return 0, e
+	}
+	if done == 0 && err != nil {
+		return 0, brokenPipe(t, err)
+	}
+	return done, nil
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -273,42 +274,60 @@ func (f *pseudoDir) Seek(off int64, whence int) (int64, error) {
 	return seekIn(&f.mu, &f.pos, off, whence, 0)
 }
 
+// Readdir lists the directory. An entry's position is a key, not an
+// index: the position of a numbered entry (a pid, an fd) is its number, so
+// closing fds while reading /proc/self/fd, as programs closing every fd
+// but a few do, skips none of the others.
 func (f *pseudoDir) Readdir(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	names := append([]string{".", ".."}, f.n.names()...)
 	ents := make([]Dirent, 0, len(names))
-	for _, name := range names {
-		d := Dirent{Name: name, Ino: inode(joinRel(f.rel, name)), Type: unix.DT_DIR}
+	for i, name := range names {
+		d := Dirent{Name: name, Ino: inode(joinRel(f.rel, name)), Type: unix.DT_DIR, Off: int64(i + 1)}
 		if name != "." && name != ".." {
 			c := f.n.child(name)
 			if c == nil {
 				continue
 			}
 			d.Type = DirentType(c.Mode)
+			if _, static := f.n.Children[name]; !static {
+				if n, err := strconv.ParseUint(name, 10, 31); err == nil {
+					d.Off = numberedOffset + int64(n)
+				}
+			}
 		}
 		ents = append(ents, d)
 	}
+	sort.SliceStable(ents, func(i, j int) bool { return ents[i].Off < ents[j].Off })
 	return WriteDirents(p, ents, &f.pos)
 }
 
-// Dirent is one directory entry.
+// numberedOffset is where the positions of numbered entries start, above
+// any index of named ones.
+const numberedOffset = 1 << 32
+
+// Dirent is one directory entry; Off is its position (d_off), increasing
+// along the listing.
 type Dirent struct {
 	Name string
 	Ino  uint64
 	Type uint8
+	Off  int64
 }
 
 // DirentType is the d_type for a mode.
 func DirentType(mode uint32) uint8 { return uint8(mode & unix.S_IFMT >> 12) }
 
-// WriteDirents encodes entries from index *pos on as linux_dirent64
-// records into p and advances *pos. It fails with EINVAL if not even one
-// record fits.
+// WriteDirents encodes the entries past position *pos (ents sorted by
+// Off) as linux_dirent64 records into p and advances *pos to the last one
+// written. It fails with EINVAL if not even one record fits.
 func WriteDirents(p []byte, ents []Dirent, pos *int64) (int, error) {
 	n := 0
-	for *pos < int64(len(ents)) {
-		e := ents[*pos]
+	for _, e := range ents {
+		if e.Off <= *pos {
+			continue
+		}
 		reclen := (19 + len(e.Name) + 1 + 7) &^ 7
 		if n+reclen > len(p) {
 			if n == 0 {
@@ -318,13 +337,13 @@ func WriteDirents(p []byte, ents []Dirent, pos *int64) (int, error) {
 		}
 		r := p[n : n+reclen]
 		binary.LittleEndian.PutUint64(r[0:], e.Ino)
-		binary.LittleEndian.PutUint64(r[8:], uint64(*pos+1))
+		binary.LittleEndian.PutUint64(r[8:], uint64(e.Off))
 		binary.LittleEndian.PutUint16(r[16:], uint16(reclen))
 		r[18] = e.Type
 		copy(r[19:], e.Name)
 		clear(r[19+len(e.Name):])
 		n += reclen
-		*pos++
+		*pos = e.Off
 	}
 	return n, nil
 }

@@ -189,6 +189,8 @@ var calls = [...]kernel.Syscall{
 	unix.SYS_FREMOVEXATTR:           {Fn: sys.Fremovexattr, Support: full, Args: "fs"},
 	unix.SYS_PIPE:                   {Fn: sys.Pipe, Support: full, Args: "x"},
 	unix.SYS_PIPE2:                  {Fn: sys.Pipe2, Support: full, Args: "xx"},
+	unix.SYS_SPLICE:                 {Fn: sys.Splice, Support: partial, Args: "fxfxux", Note: "copies through the LibOS"},
+	unix.SYS_MEMFD_CREATE:           {Fn: sys.MemfdCreate, Support: partial, Args: "sx", Note: "no MFD_HUGETLB"},
 	unix.SYS_POLL:                   {Fn: sys.Poll, Support: full, Args: "xud"},
 	unix.SYS_PPOLL:                  {Fn: sys.Ppoll, Support: full, Args: "xuxxu"},
 	unix.SYS_SELECT:                 {Fn: sys.Select, Support: full, Args: "dxxxx"},

@@ -140,6 +140,19 @@ func (h *Host) allocLocked(addr, size uintptr, prot pal.Prot) error {
 	return nil
 }
 
+// MemoryFileCreate makes a memfd for the guest.
+func (h *Host) MemoryFileCreate(name string, flags int) (pal.Handle, error) {
+	const allowed = unix.MFD_ALLOW_SEALING | unix.MFD_NOEXEC_SEAL | unix.MFD_EXEC
+	if flags&^allowed != 0 {
+		return pal.NoHandle, pal.ErrInvalid
+	}
+	fd, err := unix.MemfdCreate(name, flags|unix.MFD_CLOEXEC)
+	if err != nil {
+		return pal.NoHandle, palErr(err)
+	}
+	return h.handles.add(fd), nil
+}
+
 // MemoryAllocShared maps fresh zeroed memory at addr that can be shared
 // with other processes through the returned handle (MAP_SHARED|MAP_ANONYMOUS).
 func (h *Host) MemoryAllocShared(addr, size uintptr, prot pal.Prot) (pal.Handle, error) {

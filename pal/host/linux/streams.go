@@ -297,3 +297,21 @@ func (h *Host) StreamFlock(hd pal.Handle, how int) error {
 	_, err = blocking(unix.SYS_FLOCK, uintptr(fd), uintptr(how), 0, 0, 0, 0)
 	return err
 }
+
+// StreamControl performs the fcntl requests the LibOS passes through.
+func (h *Host) StreamControl(hd pal.Handle, cmd int, arg int) (int, error) {
+	switch cmd {
+	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_GET_SEALS, unix.F_ADD_SEALS:
+	default:
+		return 0, pal.ErrNotSupported
+	}
+	fd, err := h.fd(hd)
+	if err != nil {
+		return 0, err
+	}
+	r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(arg))
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(r), nil
+}
