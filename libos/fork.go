@@ -154,6 +154,14 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 		return 0, unix.ENOMEM
 	}
 	cp.NumHandles, cp.Vfork = len(hl.hs), opt.Vfork
+	if p.Log.Enabled(kernel.LogDebug) {
+		pieces := 0
+		for _, a := range cp.Areas {
+			pieces += len(a.Pieces)
+		}
+		p.Log.Debugf("fork: pid %d: %d areas, %d pieces, %d dirty bytes, %d files, %d handles",
+			pid, len(cp.Areas), pieces, cp.DirtyBytes, len(cp.Files), len(hl.hs))
+	}
 	// The child is recorded before it can run: it may exit before this
 	// function returns, and its exit must find it.
 	p.AddChild(pid, opt.ExitSignal)
