@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,4 +119,24 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// suiteSameAsNative runs the C suite guests/name.c, built static and
+// dynamic, natively and under Gophene on the patched and the trap path;
+// the suite prints "done" last when it ran through natively.
+func suiteSameAsNative(t *testing.T, name string) {
+	t.Helper()
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		bin := guest(t, name, mode)
+		want := native(t, bin)
+		if !strings.HasSuffix(want.Stdout, "done\n") {
+			t.Fatalf("the suite itself fails natively: %v", want)
+		}
+		for _, opts := range [][]string{nil, {"--no-patch"}} {
+			got := underGophene(t, opts, bin)
+			if got != want {
+				t.Errorf("%s %v differs from native\nnative: %v\ngophene: %v", mode, opts, want, got)
+			}
+		}
+	}
 }

@@ -18,21 +18,7 @@ import (
 // pipes through exec, SIGPIPE, process groups and sessions, stop and
 // continue, execve's effects, #! scripts, vfork, posix_spawn, and fork in
 // a threaded process: all as natively, on the patched and the trap path.
-func TestProcesses(t *testing.T) {
-	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
-		bin := guest(t, "procs", mode)
-		want := native(t, bin)
-		if !strings.HasSuffix(want.Stdout, "done\n") {
-			t.Fatalf("the suite itself fails natively: %v", want)
-		}
-		for _, opts := range [][]string{nil, {"--no-patch"}} {
-			got := underGophene(t, opts, bin)
-			if got != want {
-				t.Errorf("%s %v differs from native\nnative: %v\ngophene: %v", mode, opts, want, got)
-			}
-		}
-	}
-}
+func TestProcesses(t *testing.T) { suiteSameAsNative(t, "procs") }
 
 // Debian's bash and busybox sh run a script with pipelines, redirections,
 // here-documents, command substitution, subshells, background jobs and

@@ -17,21 +17,7 @@ import (
 // EINTR, sigsuspend, sigtimedwait, POSIX timers with SIGEV_THREAD_ID,
 // timerfd, signalfd, an itimer on CPU time: all as natively, on both the
 // patched and the trap path.
-func TestSignals(t *testing.T) {
-	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
-		bin := guest(t, "signals", mode)
-		want := native(t, bin)
-		if !strings.HasSuffix(want.Stdout, "done\n") {
-			t.Fatalf("the suite itself fails natively: %v", want)
-		}
-		for _, opts := range [][]string{nil, {"--no-patch"}} {
-			got := underGophene(t, opts, bin)
-			if got != want {
-				t.Errorf("%s %v differs from native\nnative: %v\ngophene: %v", mode, opts, want, got)
-			}
-		}
-	}
-}
+func TestSignals(t *testing.T) { suiteSameAsNative(t, "signals") }
 
 // 64 threads on a mutex and a condition variable, a robust mutex whose
 // owner died, pthread_kill, and the three ways a threaded process ends.

@@ -121,15 +121,11 @@ func Splice(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if a[5]&^uintptr(unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MORE|unix.SPLICE_F_GIFT) != 0 {
 		return 0, unix.EINVAL
 	}
-	in, err := readFile(t, a[0])
+	in, out, err := filePair(t, a[0], a[2])
 	if err != nil {
 		return 0, err
 	}
 	defer in.DecRef()
-	out, err := writeFile(t, a[2])
-	if err != nil {
-		return 0, err
-	}
 	defer out.DecRef()
 	inPipe, outPipe := isPipe(in), isPipe(out)
 	switch {

@@ -326,6 +326,19 @@ func Lseek(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return uintptr(n), vfs.Errno(err)
 }
 
+// filePair gets the files a copying call reads from (inFd) and writes to
+// (outFd); the caller releases both.
+func filePair(t *kernel.Task, inFd, outFd uintptr) (in, out *vfs.File, err error) {
+	if in, err = readFile(t, inFd); err != nil {
+		return nil, nil, err
+	}
+	if out, err = writeFile(t, outFd); err != nil {
+		in.DecRef()
+		return nil, nil, err
+	}
+	return in, out, nil
+}
+
 // copyData copies up to count bytes from in to out, reading at inOff and
 // writing at outOff, or at the files' positions where an offset is < 0.
 // It stops at end of input or at a short write; err is the error that
@@ -359,15 +372,11 @@ func offsetPlus(off int64, n uintptr) int64 {
 // Sendfile implements sendfile(2): copy from in_fd (at *offset, or its
 // position) to out_fd.
 func Sendfile(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	in, err := readFile(t, a[1])
+	in, out, err := filePair(t, a[1], a[0])
 	if err != nil {
 		return 0, err
 	}
 	defer in.DecRef()
-	out, err := writeFile(t, a[0])
-	if err != nil {
-		return 0, err
-	}
 	defer out.DecRef()
 	if out.Flags()&unix.O_APPEND != 0 {
 		return 0, unix.EINVAL
@@ -433,15 +442,11 @@ func CopyFileRange(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if a[5] != 0 {
 		return 0, unix.EINVAL
 	}
-	in, err := readFile(t, a[0])
+	in, out, err := filePair(t, a[0], a[2])
 	if err != nil {
 		return 0, err
 	}
 	defer in.DecRef()
-	out, err := writeFile(t, a[2])
-	if err != nil {
-		return 0, err
-	}
 	defer out.DecRef()
 	if out.Flags()&unix.O_APPEND != 0 {
 		return 0, unix.EBADF

@@ -98,11 +98,16 @@ static void on_chld(int sig, siginfo_t *si, void *uc) {
 	chld_pid_ok = si->si_pid == expect_pid;
 }
 
-static void test_sigchld_and_zombies(void) {
+/* catch_sigchld installs on_chld with SA_SIGINFO | SA_RESTART | flags. */
+static void catch_sigchld(int flags) {
 	struct sigaction sa = {0};
 	sa.sa_sigaction = on_chld;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | flags;
 	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void test_sigchld_and_zombies(void) {
+	catch_sigchld(0);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0)
@@ -396,10 +401,7 @@ static void test_groups(void) {
 }
 
 static void test_job_control(void) {
-	struct sigaction sa = {0};
-	sa.sa_sigaction = on_chld;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigaction(SIGCHLD, &sa, NULL);
+	catch_sigchld(0);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -434,8 +436,7 @@ static void test_job_control(void) {
 	reap("stopped then killed", pid);
 
 	/* SA_NOCLDSTOP: no SIGCHLD for a stop. */
-	sa.sa_flags |= SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
+	catch_sigchld(SA_NOCLDSTOP);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
