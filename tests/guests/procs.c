@@ -405,9 +405,14 @@ static void test_job_control(void) {
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* A group of its own, whose parent is in another group of the
+		 * session: Linux drops SIGTSTP sent to an orphaned group, and the
+		 * group the test runs in may be one. */
+		setpgid(0, 0);
 		for (;;)
 			pause();
 	}
+	setpgid(pid, pid);
 	expect_pid = pid;
 	chld_count = 0;
 	int st;
