@@ -84,7 +84,7 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	p.NotifyExec(comm(img.Exe), img.Argv) // for the process table (ps)
 	p.RegisterHostPid()
 
-	if _, err := p.StartMainTask(func(t *kernel.Task) {
+	if err := p.RunMainTask(func(t *kernel.Task) {
 		t.Name = comm(img.Exe)
 		cpu := t.CPU
 		cpu.Rip = uint64(img.Entry)

@@ -1,7 +1,9 @@
 package libos
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -130,21 +132,23 @@ func forkProcess(t *kernel.Task, opt kernel.ForkOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ch, hostPid, cerr := host.ProcessCreate()
+	if cerr == nil {
+		defer host.StreamClose(ch)
+	}
+	// The leader gets the child's link even if there is no child: its
+	// end closing frees the pid.
 	mine, theirs, err := host.StreamPairCreate()
 	if err != nil {
 		return 0, vfs.Errno(err)
 	}
-	if err := p.AttachChild(pid, mine); err != nil {
+	if err := p.AttachChild(pid, mine, hostPid); err != nil || cerr != nil {
 		host.StreamClose(theirs)
+		if cerr != nil {
+			p.Log.Warnf("fork: cannot start a process: %v", cerr)
+		}
 		return 0, unix.EAGAIN
 	}
-	ch, err := host.ProcessCreate()
-	if err != nil {
-		host.StreamClose(theirs)
-		p.Log.Warnf("fork: cannot start a process: %v", err)
-		return 0, unix.EAGAIN
-	}
-	defer host.StreamClose(ch)
 	hl := &handleList{idx: map[pal.Handle]int{}}
 	hl.add(theirs)
 	defer host.StreamClose(theirs)
@@ -223,8 +227,10 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 		cloexec, _ := p.FDs.Cloexec(fd)
 		cp.FDs = append(cp.FDs, fdState{FD: fd, File: addFile(f), Cloexec: cloexec})
 	})
-	// Memory.
+	// Memory: the private ranges are planned in one go.
 	var dirty []pal.Range
+	var plan []pal.CopyRange
+	var planned []int // index in cp.Areas of each planned range
 	for _, a := range p.MM.Areas() {
 		if a.Name == "[vdso]" || a.Name == "[vvar]" {
 			continue // every process has its own, at the same address
@@ -233,11 +239,8 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 			Offset: a.Offset, File: -1, Shared: -1}
 		switch b := a.Backing.(type) {
 		case nil:
-			pieces, err := p.Host.MemoryCopyPlan(a.Start, a.End-a.Start, false)
-			if err != nil {
-				return nil, nil, fmt.Errorf("planning %#x-%#x: %v", a.Start, a.End, err)
-			}
-			as.Pieces, dirty = addPieces(as.Pieces, pieces, hl, dirty)
+			plan = append(plan, pal.CopyRange{Start: a.Start, End: a.End})
+			planned = append(planned, len(cp.Areas))
 		case *mm.SharedMemory:
 			as.Shared = hl.add(b.H)
 		default:
@@ -247,14 +250,19 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 			}
 			as.File = addFile(f)
 			if a.Flags&mm.Shared == 0 {
-				pieces, err := p.Host.MemoryCopyPlan(a.Start, a.End-a.Start, true)
-				if err != nil {
-					return nil, nil, fmt.Errorf("planning %#x-%#x: %v", a.Start, a.End, err)
-				}
-				as.Pieces, dirty = addPieces(as.Pieces, pieces, hl, dirty)
+				plan = append(plan, pal.CopyRange{Start: a.Start, End: a.End, File: true})
+				planned = append(planned, len(cp.Areas))
 			}
 		}
 		cp.Areas = append(cp.Areas, as)
+	}
+	pieces, err := p.Host.MemoryCopyPlan(plan)
+	if err != nil {
+		return nil, nil, fmt.Errorf("planning memory: %v", err)
+	}
+	for i, ps := range pieces {
+		as := &cp.Areas[planned[i]]
+		as.Pieces, dirty = addPieces(as.Pieces, ps, hl, dirty)
 	}
 	for _, r := range dirty {
 		cp.DirtyBytes += int64(r.End - r.Start)
@@ -295,26 +303,143 @@ func sendCheckpoint(host pal.Host, ch pal.Handle, cp *checkpoint, hs []pal.Handl
 	if err := host.StreamSendHandles(ch, hs); err != nil {
 		return err
 	}
+	// The pages go in few large writes: many small ones would wake the
+	// child for each.
+	pb := pageBuffers.Get().(*[]byte)
+	defer pageBuffers.Put(pb)
+	buf := (*pb)[:0]
 	for _, r := range dirty {
-		if err := kernel.WriteAll(host, ch, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
+		for a := r.Start; a < r.End; {
+			n := min(r.End-a, uintptr(cap(buf)-len(buf)))
+			buf = append(buf, umem.Bytes(a, n)...)
+			a += n
+			if len(buf) == cap(buf) {
+				if err := kernel.WriteAll(host, ch, buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+	}
+	return kernel.WriteAll(host, ch, buf)
+}
+
+// pageBatch is the most page bytes a fork moves in one write or read.
+const pageBatch = 1 << 20
+
+// pageBuffers keeps page buffers from one fork to the next.
+var pageBuffers = sync.Pool{New: func() any { b := make([]byte, pageBatch); return &b }}
+
+// pageReader reads the parent's pages in large reads.
+type pageReader struct {
+	host   pal.Host
+	h      pal.Handle
+	pb     *[]byte
+	buf    []byte
+	off, n int
+}
+
+// release gives the buffer back.
+func (r *pageReader) release() {
+	if r.pb != nil {
+		pageBuffers.Put(r.pb)
+	}
+}
+
+// restore reads the pages of run, in memory of protection prot. Read-only
+// memory is written by the host (MemoryWrite), which spares two protection
+// changes; where the host refuses, it is opened for writing meanwhile.
+func (r *pageReader) restore(run pal.Range, prot pal.Prot) error {
+	if prot&pal.ProtWrite != 0 {
+		return r.readInto(umem.Bytes(run.Start, run.End-run.Start))
+	}
+	for a := run.Start; a < run.End; {
+		b, err := r.next(int(run.End - a))
+		if err != nil {
 			return err
 		}
+		if r.host.MemoryWrite(a, b) != nil {
+			size := run.End - run.Start
+			if err := r.host.MemoryProtect(run.Start, size, prot|pal.ProtWrite); err != nil {
+				return err
+			}
+			copy(umem.Bytes(a, uintptr(len(b))), b)
+			if err := r.readInto(umem.Bytes(a+uintptr(len(b)), run.End-a-uintptr(len(b)))); err != nil {
+				return err
+			}
+			return r.host.MemoryProtect(run.Start, size, prot)
+		}
+		a += uintptr(len(b))
 	}
 	return nil
 }
 
+// next returns up to max of the next bytes of the stream, valid until
+// the following call.
+func (r *pageReader) next(max int) ([]byte, error) {
+	if err := r.fill(); err != nil {
+		return nil, err
+	}
+	b := r.buf[r.off:min(r.n, r.off+max)]
+	r.off += len(b)
+	return b, nil
+}
+
+// readInto fills dst with the next bytes of the stream.
+func (r *pageReader) readInto(dst []byte) error {
+	for len(dst) > 0 {
+		if err := r.fill(); err != nil {
+			return err
+		}
+		c := copy(dst, r.buf[r.off:r.n])
+		r.off += c
+		dst = dst[c:]
+	}
+	return nil
+}
+
+// fill reads more of the stream when the buffer is used up.
+func (r *pageReader) fill() error {
+	for r.off == r.n {
+		if r.buf == nil {
+			r.pb = pageBuffers.Get().(*[]byte)
+			r.buf = *r.pb
+		}
+		n, err := r.host.StreamRead(r.h, r.buf)
+		if err == pal.ErrInterrupted {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return kernel.ErrLinkClosed
+		}
+		r.off, r.n = 0, n
+	}
+	return nil
+}
+
+// ErrNoCheckpoint is RunChild's error when the parent stream closed
+// before a checkpoint came: the host process was not needed after all.
+var ErrNoCheckpoint = errors.New("no process to run")
+
 // RunChild is the life of a forked guest process: it rebuilds the process
 // its parent sent over the host's parent stream and runs it. It returns
-// the wait status.
-func RunChild(host pal.Host) (int, error) {
+// the wait status, and whether nothing of the process is left running, so
+// that the host process may run another.
+func RunChild(host pal.Host) (status int, reusable bool, err error) {
 	parent := host.Info().Parent
 	var cp checkpoint
 	if err := kernel.ReadFrame(host, parent, cp.decode); err != nil {
-		return 0, fmt.Errorf("reading the checkpoint: %w", err)
+		if err == kernel.ErrLinkClosed {
+			return 0, false, ErrNoCheckpoint
+		}
+		return 0, false, fmt.Errorf("reading the checkpoint: %w", err)
 	}
 	hs, err := host.StreamRecvHandles(parent, cp.NumHandles)
 	if err != nil {
-		return 0, fmt.Errorf("receiving handles: %w", err)
+		return 0, false, fmt.Errorf("receiving handles: %w", err)
 	}
 	p := kernel.NewProcess(host, amd64.Table(), kernel.NewLogger(host, cp.LogLevel))
 	p.Pid = cp.Pid
@@ -333,8 +458,7 @@ func RunChild(host pal.Host) (int, error) {
 	if pt, ok := p.Patcher.(*amd64.Patcher); ok && cp.Patch != nil {
 		pt.Load(cp.Patch)
 	}
-	p.ConnectLeader(hs[0])
-	p.RegisterHostPid()
+	p.ConnectLeader(hs[0]) // the parent told the leader our host pid
 	for _, m := range cp.Mounts {
 		var fs vfs.FS
 		switch m.Type {
@@ -349,14 +473,14 @@ func RunChild(host pal.Host) (int, error) {
 	}
 	files, err := restoreFiles(p, &cp, hs)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var vf *vforkChild
 	if cp.Vfork {
 		vf = &vforkChild{p: p, areas: cp.Areas, files: files, hs: hs, orig: map[uintptr][]byte{}}
 	}
 	if err := restoreMemory(p, parent, &cp, hs, files, vf); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for _, fd := range cp.FDs {
 		f := files[fd.File]
@@ -373,7 +497,10 @@ func RunChild(host pal.Host) (int, error) {
 		p.VforkDone = func() { vf.release(parent) }
 	}
 	ts := cp.Task
-	if _, err := p.StartMainTask(func(t *kernel.Task) {
+	if vf == nil {
+		host.StreamClose(parent)
+	}
+	if err := p.RunMainTask(func(t *kernel.Task) {
 		cpu := t.CPU
 		fp, fpSize := cpu.FP, cpu.FPSize
 		*cpu = ts.Regs
@@ -387,12 +514,10 @@ func RunChild(host pal.Host) (int, error) {
 			kernel.CopyOutObj(t, ts.ChildTid, &tid)
 		}
 	}); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if vf == nil {
-		host.StreamClose(parent)
-	}
-	return p.Release(), nil
+	st := p.Release()
+	return st, p.Detach(), nil
 }
 
 // restoreFiles rebuilds the parent's open files.
@@ -435,6 +560,8 @@ func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.Fi
 // vfork child (vf) remembers them.
 func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pal.Handle, files []*vfs.File, vf *vforkChild) error {
 	host := p.Host
+	pages := &pageReader{host: host, h: parent}
+	defer pages.release()
 	for _, a := range cp.Areas {
 		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name, Offset: a.Offset}
 		switch {
@@ -450,33 +577,29 @@ func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pa
 			}
 			area.Backing = f.Backing()
 		default:
-			wprot := a.Prot | pal.ProtWrite
 			for _, pc := range a.Pieces {
 				size := pc.End - pc.Start
 				var err error
 				if a.File >= 0 {
-					err = host.MemoryMapFile(pc.Start, size, wprot, false, files[a.File].Impl.Handle(),
+					err = host.MemoryMapFile(pc.Start, size, a.Prot, false, files[a.File].Impl.Handle(),
 						a.Offset+int64(pc.Start-a.Start))
 				} else {
 					base := pal.NoHandle
 					if pc.Base >= 0 {
 						base = hs[pc.Base]
 					}
-					err = host.MemoryMapCopy(pc.Start, size, wprot, base, pc.BaseOff)
+					err = host.MemoryMapCopy(pc.Start, size, a.Prot, base, pc.BaseOff)
 				}
 				if err != nil {
 					return fmt.Errorf("mapping %#x: %w", pc.Start, err)
 				}
 				for _, r := range pc.Dirty {
-					if err := kernel.ReadFull(host, parent, umem.Bytes(r.Start, r.End-r.Start)); err != nil {
+					if err := pages.restore(r, a.Prot); err != nil {
 						return fmt.Errorf("reading pages: %w", err)
 					}
 					if vf != nil {
 						vf.keepPages(r.Start, r.End)
 					}
-				}
-				if wprot != a.Prot {
-					host.MemoryProtect(pc.Start, size, a.Prot)
 				}
 			}
 			if a.File >= 0 {

@@ -76,11 +76,11 @@ func (v *vforkChild) changes() []memRun {
 		}
 		for j := range a.Pieces {
 			pc := &a.Pieces[j]
-			plan, err := v.p.Host.MemoryCopyPlan(pc.Start, pc.End-pc.Start, true)
+			plan, err := v.p.Host.MemoryCopyPlan([]pal.CopyRange{{Start: pc.Start, End: pc.End, File: true}})
 			if err != nil {
 				continue
 			}
-			for _, piece := range plan {
+			for _, piece := range plan[0] {
 				for _, r := range piece.Dirty {
 					for page := r.Start; page < r.End; page += pageSize {
 						if !v.p.MM.Check(page, pageSize, pal.ProtRead) || umem.CopyIn(cur, page) != nil {

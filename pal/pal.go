@@ -48,14 +48,18 @@ type Host interface {
 	// MemoryAllocShared maps fresh zeroed memory that other processes can
 	// map too, through the returned handle (shared anonymous memory).
 	MemoryAllocShared(addr, size uintptr, prot Prot) (Handle, error)
-	// MemoryCopyPlan says how to recreate private guest memory
-	// [addr, addr+size) in another process without copying it: pieces to
-	// map privately from a base, plus the pages that differ from it. file
-	// says the range maps a file privately (its base is that file).
-	MemoryCopyPlan(addr, size uintptr, file bool) ([]MemoryPiece, error)
+	// MemoryCopyPlan says how to recreate ranges of private guest memory
+	// in another process without copying them: for each range, pieces to
+	// map privately from a base, plus the pages that differ from it. One
+	// call plans a whole address space, in address order.
+	MemoryCopyPlan(ranges []CopyRange) ([][]MemoryPiece, error)
 	// MemoryMapCopy maps one planned piece in the new process: privately
 	// from base at off, or zeros for NoHandle.
 	MemoryMapCopy(addr, size uintptr, prot Prot, base Handle, off int64) error
+	// MemoryWrite stores p into mapped guest memory at addr whatever its
+	// protection, as a debugger's write would: a private mapping gets its
+	// own copy of the page.
+	MemoryWrite(addr uintptr, p []byte) error
 
 	// --- Files on the host file system. Every path is relative to a
 	// directory handle, never absolute, never contains "..", and the host
@@ -190,6 +194,10 @@ type Host interface {
 	// cpu is that thread's register state, zeroed. The thread ends when fn
 	// returns.
 	ThreadStart(fn func(cpu *CPU)) error
+	// ThreadRun runs fn as a guest thread on the calling goroutine (which
+	// it keeps on its host thread meanwhile) and returns when fn does: a
+	// process's first thread costs no thread hand-over.
+	ThreadRun(fn func(cpu *CPU)) error
 	// Run executes guest code on the calling guest thread from the state in
 	// cpu until the guest makes a system call or faults.
 	Run(cpu *CPU) Event
@@ -246,9 +254,10 @@ type Host interface {
 	// RandomRead fills p with cryptographically strong random bytes.
 	RandomRead(p []byte) error
 	// ProcessCreate starts a new host process for a new guest process and
-	// returns a stream to it; the new process finds its end as
+	// returns a stream to it, and its host process id (its
+	// Info().ProcessID); the new process finds its end of the stream as
 	// Info().Parent and waits for what the LibOS sends.
-	ProcessCreate() (Handle, error)
+	ProcessCreate() (Handle, int, error)
 	// ProcessExit ends the whole host process with code; it does not return.
 	ProcessExit(code int)
 	// DebugLog writes a LibOS log line to the host's log sink.

@@ -70,6 +70,14 @@ type Info struct {
 	Parent Handle
 }
 
+// CopyRange is a range of private guest memory to plan a copy of (see
+// Host.MemoryCopyPlan); File says it maps a file privately, which is then
+// its base.
+type CopyRange struct {
+	Start, End uintptr
+	File       bool
+}
+
 // MemoryPiece is part of a plan to recreate private memory in another
 // process (see Host.MemoryCopyPlan).
 type MemoryPiece struct {
@@ -133,6 +141,9 @@ type Timespec struct{ Sec, Nsec int64 }
 
 // Nano returns t in nanoseconds.
 func (t Timespec) Nano() int64 { return t.Sec*1e9 + t.Nsec }
+
+// TimespecOf converts nanoseconds to a Timespec.
+func TimespecOf(ns int64) Timespec { return Timespec{Sec: ns / 1e9, Nsec: ns % 1e9} }
 
 // Stat describes a file (the union of stat and statx).
 type Stat struct {

@@ -20,6 +20,12 @@ import (
 // a threaded process: all as natively, on the patched and the trap path.
 func TestProcesses(t *testing.T) { suiteSameAsNative(t, "procs") }
 
+// Children forked one after another each start from their parent's state
+// alone: Gophene runs them in reused host processes, and nothing of one
+// child (memory, descriptors, handlers, CPU mask, threads, CPU time) may
+// show in the next.
+func TestForkReuse(t *testing.T) { suiteSameAsNative(t, "recycle") }
+
 // Debian's bash and busybox sh run a script with pipelines, redirections,
 // here-documents, command substitution, subshells, background jobs and
 // wait, traps, killed children and `yes | head -1`.

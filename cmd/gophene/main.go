@@ -229,20 +229,28 @@ func renderManifest(args []string) int {
 	return 0
 }
 
-// runChild is a gophene process spawned to become a forked guest process.
+// runChild is a gophene process spawned to become a forked guest process;
+// when that process ends, it may be reused for another (Host.Recycle).
 func runChild() int {
 	host, err := linux.New()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gophene: cannot start the host: %v\n", err)
 		return 1
 	}
-	status, err := libos.RunChild(host)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "gophene: forked process: %v\n", err)
-		return 1
+	for {
+		status, reusable, err := libos.RunChild(host)
+		if err == libos.ErrNoCheckpoint {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "gophene: forked process: %v\n", err)
+			return 1
+		}
+		if !reusable || !host.Recycle() {
+			if sig := status & 0x7f; sig != 0 {
+				return 128 + sig
+			}
+			return status >> 8 & 0xff
+		}
 	}
-	if sig := status & 0x7f; sig != 0 {
-		return 128 + sig
-	}
-	return status >> 8 & 0xff
 }

@@ -54,6 +54,7 @@ type Msg struct {
 	ID                   uint64
 	Pid, Ppid, Pgid, Sid int
 	Target, Sig, Status  int
+	HostPid              int // msgAttach: the host process the child runs as
 	Info                 SigInfo
 	Times                pal.Times
 	Comm                 string
@@ -73,24 +74,48 @@ type ProcInfo struct {
 type Link struct {
 	host pal.Host
 	h    pal.Handle
+	done chan struct{} // closed when serve returns
 
-	wmu  sync.Mutex
-	mu   sync.Mutex
-	id   uint64
-	wait map[uint64]chan *Msg
+	wmu    sync.Mutex
+	closed bool // close was called: the handle may already name another stream
+	mu     sync.Mutex
+	id     uint64
+	wait   map[uint64]chan *Msg
 }
 
 func newLink(host pal.Host, h pal.Handle) *Link {
-	return &Link{host: host, h: h, wait: map[uint64]chan *Msg{}}
+	return &Link{host: host, h: h, done: make(chan struct{}), wait: map[uint64]chan *Msg{}}
 }
 
-// errLinkClosed is returned when the other side is gone.
-var errLinkClosed = errors.New("ipc: link closed")
+// ErrLinkClosed is returned when the other side is gone.
+var ErrLinkClosed = errors.New("ipc: link closed")
+
+// close closes the link's stream. Sends fail from then on; serve, if it
+// runs, must be the caller or be waiting on the other side's close: it
+// reads no more once it sees the link closed, since the host may give the
+// stream's handle to another one.
+func (l *Link) close() {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if !l.closed {
+		l.closed = true
+		l.host.StreamClose(l.h)
+	}
+}
+
+func (l *Link) isClosed() bool {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.closed
+}
 
 func (l *Link) send(m *Msg) error {
 	frame := makeFrame(m.encode)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
+	if l.closed {
+		return ErrLinkClosed
+	}
 	return writeAll(l.host, l.h, frame)
 }
 
@@ -99,6 +124,9 @@ func (l *Link) sendHandle(m *Msg, h pal.Handle) error {
 	frame := makeFrame(m.encode)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
+	if l.closed {
+		return ErrLinkClosed
+	}
 	if err := writeAll(l.host, l.h, frame); err != nil {
 		return err
 	}
@@ -117,7 +145,7 @@ func makeFrame(enc func(*wire.Encoder)) []byte {
 }
 
 func (m *Msg) encode(e *wire.Encoder) {
-	for _, v := range [...]int{m.Kind, m.Errno, m.Pid, m.Ppid, m.Pgid, m.Sid, m.Target, m.Sig, m.Status} {
+	for _, v := range [...]int{m.Kind, m.Errno, m.Pid, m.Ppid, m.Pgid, m.Sid, m.Target, m.Sig, m.Status, m.HostPid} {
 		e.Int(int64(v))
 	}
 	e.Uint(m.ID)
@@ -137,7 +165,7 @@ func (m *Msg) encode(e *wire.Encoder) {
 }
 
 func (m *Msg) decode(d *wire.Decoder) {
-	for _, v := range [...]*int{&m.Kind, &m.Errno, &m.Pid, &m.Ppid, &m.Pgid, &m.Sid, &m.Target, &m.Sig, &m.Status} {
+	for _, v := range [...]*int{&m.Kind, &m.Errno, &m.Pid, &m.Ppid, &m.Pgid, &m.Sid, &m.Target, &m.Sig, &m.Status, &m.HostPid} {
 		*v = int(d.Int())
 	}
 	m.ID = d.Uint()
@@ -169,7 +197,7 @@ func (l *Link) call(m *Msg) (*Msg, error) {
 	}
 	r, ok := <-ch
 	if !ok {
-		return nil, errLinkClosed
+		return nil, ErrLinkClosed
 	}
 	if r.Errno != 0 {
 		return r, unix.Errno(r.Errno)
@@ -184,6 +212,7 @@ func (l *Link) reply(to *Msg, r *Msg) {
 
 // serve reads messages until the link closes, handing replies to their
 // callers and everything else to handle. A msgAttach carries a handle.
+// When handle closes the link, serve stops.
 func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 	defer func() {
 		l.mu.Lock()
@@ -192,8 +221,12 @@ func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 			delete(l.wait, id)
 		}
 		l.mu.Unlock()
+		close(l.done)
 	}()
 	for {
+		if l.isClosed() {
+			return
+		}
 		frame, err := readFrame(l.host, l.h)
 		if err != nil {
 			handle(nil, pal.NoHandle)
@@ -252,7 +285,7 @@ func readFull(host pal.Host, h pal.Handle, b []byte) error {
 			return err
 		}
 		if n == 0 {
-			return errLinkClosed
+			return ErrLinkClosed
 		}
 		b = b[n:]
 	}

@@ -54,12 +54,13 @@ func (l *Leader) allocPid(parent int) int {
 	return pid
 }
 
-// attach connects a new process's link.
-func (l *Leader) attach(pid int, h pal.Handle) {
+// attach connects the link of a new process, which runs as host process
+// hostPid.
+func (l *Leader) attach(pid int, h pal.Handle, hostPid int) {
 	link := newLink(l.host, h)
 	l.mu.Lock()
 	if e := l.procs[pid]; e != nil {
-		e.link = link
+		e.link, e.hostPid = link, hostPid
 	}
 	l.mu.Unlock()
 	go link.serve(func(m *Msg, hd pal.Handle) { l.handle(pid, link, m, hd) })
@@ -71,9 +72,13 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 	case m == nil:
 		l.exited(pid, int(unix.SIGKILL), pal.Times{}, true)
 	case m.Kind == msgAttach:
-		l.attach(m.Pid, hd)
+		l.attach(m.Pid, hd, m.HostPid)
 	case !l.notice(pid, m):
 		link.reply(m, l.request(pid, m))
+	case m.Kind == msgExit:
+		// Its last word: closing our end lets the process's own serve
+		// end, so that its host process can be reused.
+		link.close()
 	}
 }
 
@@ -183,6 +188,12 @@ func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
 	}
 	l.mu.Unlock()
 	for i, n := range notify {
+		if n.Pid == 1 {
+			// Straight to pid 1 (no lock is held here): its wait4 is
+			// what a fork loop waits for.
+			l.local.handleEvent(msgs[i])
+			continue
+		}
 		l.deliver(n, msgs[i])
 	}
 }

@@ -112,7 +112,9 @@ type Process struct {
 
 	timersMu sync.Mutex
 	itimers  [3]*Timer
-	timers   map[int]*Timer
+	// tasksEnded: Release saw every task end.
+	tasksEnded bool
+	timers     map[int]*Timer
 
 	tasksMu sync.Mutex
 	tasks   map[int]*Task
@@ -238,18 +240,46 @@ func (p *Process) Release() int {
 	}
 	deadline := time.NewTimer(2 * time.Second) // a thread stuck in the host must not hold up the exit
 	defer deadline.Stop()
+	p.tasksEnded = true
 	for _, t := range tasks {
 		select {
 		case <-t.done:
 		case <-deadline.C:
+			p.tasksEnded = false
 		}
 	}
+	p.DeleteTimers()
+	p.timersMu.Lock()
+	for i, tm := range p.itimers {
+		if tm != nil {
+			tm.Delete()
+			p.itimers[i] = nil
+		}
+	}
+	p.timersMu.Unlock()
 	p.FDs.CloseRange(0, int(^uint32(0)>>1), false)
 	p.releaseVfork()
 	if p.leader == nil {
 		p.NotifyExit(status)
 	}
 	return status
+}
+
+// Detach ends a released process's ties to the rest of the guest and
+// reports whether nothing of it runs any more, so that its host process
+// may become another guest process: every task ended, and its link to the
+// leader closed (the leader closes its end on the exit notice).
+func (p *Process) Detach() bool {
+	if p.link == nil {
+		return false
+	}
+	select {
+	case <-p.link.done:
+	case <-time.After(time.Second):
+		return false
+	}
+	p.link.close()
+	return p.tasksEnded
 }
 
 // releaseVfork lets a vfork parent go on.

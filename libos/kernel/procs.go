@@ -86,13 +86,14 @@ func (p *Process) AllocPid() (int, error) {
 	return r.Pid, nil
 }
 
-// AttachChild hands the leader the link of child pid.
-func (p *Process) AttachChild(pid int, h pal.Handle) error {
+// AttachChild hands the leader the link of child pid, which runs as host
+// process hostPid.
+func (p *Process) AttachChild(pid int, h pal.Handle, hostPid int) error {
 	if p.leader != nil {
-		p.leader.attach(pid, h)
+		p.leader.attach(pid, h, hostPid)
 		return nil
 	}
-	err := p.link.sendHandle(&Msg{Kind: msgAttach, Pid: pid}, h)
+	err := p.link.sendHandle(&Msg{Kind: msgAttach, Pid: pid, HostPid: hostPid}, h)
 	p.Host.StreamClose(h)
 	return err
 }

@@ -57,14 +57,15 @@ func (p *Process) StartTask(init func(t *Task)) (*Task, error) {
 	return t, p.launch(t, init)
 }
 
-// StartMainTask starts the first thread of a process, whose tid is the
-// process id.
-func (p *Process) StartMainTask(init func(t *Task)) (*Task, error) {
+// RunMainTask runs the first thread of a process, whose tid is the
+// process id, on the calling goroutine; it returns when that thread ends
+// (the process may go on with others: wait for it with Release).
+func (p *Process) RunMainTask(init func(t *Task)) error {
 	p.tasksMu.Lock()
 	p.nextTid = p.Pid + 1
 	p.tasksMu.Unlock()
 	t := &Task{P: p, Tid: p.Pid, intr: make(chan struct{}, 1), done: make(chan struct{})}
-	return t, p.launch(t, init)
+	return p.Host.ThreadRun(p.taskBody(t, init, nil))
 }
 
 // allocTid hands out thread ids.
@@ -79,7 +80,17 @@ func (p *Process) allocTid() int {
 // launch runs t on a new host thread.
 func (p *Process) launch(t *Task, init func(t *Task)) error {
 	ready := make(chan struct{})
-	err := p.Host.ThreadStart(func(cpu *pal.CPU) {
+	if err := p.Host.ThreadStart(p.taskBody(t, init, ready)); err != nil {
+		return err
+	}
+	<-ready
+	return nil
+}
+
+// taskBody is the life of task t on its host thread: init sets it up, it
+// joins the process (then ready, if any, is closed), and it runs.
+func (p *Process) taskBody(t *Task, init func(t *Task), ready chan struct{}) func(cpu *pal.CPU) {
+	return func(cpu *pal.CPU) {
 		t.CPU = cpu
 		init(t)
 		t.aliveMu.Lock()
@@ -88,14 +99,18 @@ func (p *Process) launch(t *Task, init func(t *Task)) error {
 		p.tasksMu.Lock()
 		p.tasks[t.Tid] = t
 		p.tasksMu.Unlock()
-		close(ready)
+		select {
+		case <-p.exited:
+			// Killed before it joined: killAll ended the process, then
+			// looked for tasks, before this one was in the list.
+			t.kill()
+		default:
+		}
+		if ready != nil {
+			close(ready)
+		}
 		t.run()
-	})
-	if err != nil {
-		return err
 	}
-	<-ready
-	return nil
 }
 
 // run is the guest thread's loop: enter the guest, serve what made it

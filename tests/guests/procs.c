@@ -296,17 +296,23 @@ static void test_locks(void) {
 }
 
 static void test_sigpipe(void) {
-	int p[2];
+	int p[2], sync[2];
 	pipe(p);
+	pipe(sync);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		close(sync[1]);
+		char c;
+		read(sync[0], &c, 1); /* end of file: the parent has closed its ends */
 		write(p[1], "x", 1);
 		_exit(0);
 	}
 	close(p[1]);
 	close(p[0]);
+	close(sync[0]);
+	close(sync[1]);
 	reap("write to a closed pipe", pid);
 	pipe(p);
 	close(p[0]);

@@ -50,6 +50,8 @@ type Patcher struct {
 	mu     sync.Mutex
 	pages  []*stubPage
 	failed map[uintptr]bool
+	// seen holds the sites that trapped once.
+	seen map[uintptr]bool
 	// sites maps the address of every rewritten jump to the bytes it
 	// replaced.
 	sites map[uintptr][5]byte
@@ -69,7 +71,7 @@ const (
 
 // NewPatcher makes a patcher for p, or nil if the host has no direct path.
 func NewPatcher(p *kernel.Process) *Patcher {
-	pt := &Patcher{p: p, jump: p.Info.SyscallJump, failed: map[uintptr]bool{}, sites: map[uintptr][5]byte{}}
+	pt := &Patcher{p: p, jump: p.Info.SyscallJump, failed: map[uintptr]bool{}, seen: map[uintptr]bool{}, sites: map[uintptr][5]byte{}}
 	p.MM.BeforeChange = pt.Restore
 	return pt
 }
@@ -89,9 +91,11 @@ func (pt *Patcher) Restore(start, end uintptr) {
 		}
 		delete(pt.sites, site)
 	}
-	for site := range pt.failed {
-		if site >= start && site < end {
-			delete(pt.failed, site)
+	for _, m := range []map[uintptr]bool{pt.failed, pt.seen} {
+		for site := range m {
+			if site >= start && site < end {
+				delete(m, site)
+			}
 		}
 	}
 }
@@ -105,6 +109,14 @@ func (pt *Patcher) Patch(t *kernel.Task) {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
 	if pt.failed[site] {
+		return
+	}
+	// A site is rewritten on its second trap: many run once (start-up,
+	// exit_group, a forked child's first calls), and rewriting one costs
+	// more than a trap (a stub, two protection changes and their TLB
+	// flushes).
+	if !pt.seen[site] {
+		pt.seen[site] = true
 		return
 	}
 	if !pt.patch(t, site, t.CPU.Rax, len(t.P.Tasks()) == 1) {
@@ -342,5 +354,5 @@ func (pt *Patcher) Load(data []byte) error {
 func (pt *Patcher) Reset() {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
-	pt.pages, pt.sites, pt.failed = nil, map[uintptr][5]byte{}, map[uintptr]bool{}
+	pt.pages, pt.sites, pt.failed, pt.seen = nil, map[uintptr][5]byte{}, map[uintptr]bool{}, map[uintptr]bool{}
 }

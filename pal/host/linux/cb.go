@@ -30,6 +30,11 @@ type controlBlock struct {
 	// pending is set by ThreadInterrupt before it signals the thread: the
 	// next entry into the guest or interruptible host call returns at once.
 	pending uint64
+	// The host thread's CPU time when the guest thread started on it
+	// (threads are reused): clock ns, and rusage user and system ns.
+	cpuBase, userBase, sysBase int64
+	// affinity is set when the guest changed the thread's CPU mask.
+	affinity bool
 }
 
 // Exit reasons written by the assembly.
@@ -83,3 +88,11 @@ var (
 	// [textStart, textEnd): all of gophene's code.
 	textStart, textEnd uintptr
 )
+
+// runningCB is the control block of the guest thread the caller runs on,
+// or nil on other threads. Control blocks are mapped outside the Go heap,
+// so the address in GS is a valid pointer.
+func runningCB() *controlBlock {
+	p := currentCB()
+	return *(**controlBlock)(unsafe.Pointer(&p))
+}

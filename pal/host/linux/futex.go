@@ -90,9 +90,13 @@ func (h *Host) Sleep(clock int32, deadline pal.Timespec) error {
 // ThreadClock reads a guest thread's CPU clock (Linux encodes another
 // thread's CPU clock id from its tid).
 func (h *Host) ThreadClock(cpu *pal.CPU, ts *pal.Timespec) error {
-	tid := (*controlBlock)(unsafe.Pointer(cpu)).tid
-	clock := int32(^tid)<<3 | 6 // CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD
-	return h.ClockGet(clock, ts)
+	cb := (*controlBlock)(unsafe.Pointer(cpu))
+	clock := int32(^cb.tid)<<3 | 6 // CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD
+	if err := h.ClockGet(clock, ts); err != nil {
+		return err
+	}
+	*ts = pal.TimespecOf(ts.Nano() - cb.cpuBase)
+	return nil
 }
 
 // ThreadTimes reports CPU time of the calling thread or the process.
@@ -106,7 +110,15 @@ func (h *Host) ThreadTimes(process bool, t *pal.Times) error {
 		return palErr(err)
 	}
 	tv := func(v unix.Timeval) pal.Timespec { return pal.Timespec{Sec: v.Sec, Nsec: v.Usec * 1000} }
-	*t = pal.Times{User: tv(ru.Utime), System: tv(ru.Stime), MaxRSS: ru.Maxrss,
+	user, sys := tv(ru.Utime), tv(ru.Stime)
+	if process {
+		user = pal.TimespecOf(user.Nano() - h.cpuBase.user)
+		sys = pal.TimespecOf(sys.Nano() - h.cpuBase.sys)
+	} else if cb := runningCB(); cb != nil {
+		user = pal.TimespecOf(user.Nano() - cb.userBase)
+		sys = pal.TimespecOf(sys.Nano() - cb.sysBase)
+	}
+	*t = pal.Times{User: user, System: sys, MaxRSS: ru.Maxrss,
 		MinorFaults: ru.Minflt, MajorFaults: ru.Majflt, VolSwitches: ru.Nvcsw, InvolSwitches: ru.Nivcsw}
 	return nil
 }
@@ -118,12 +130,17 @@ var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGH
 
 // HostSignals forwards host signals to fn. The Go runtime receives them on
 // its own threads (guest threads block them) and hands them over here.
+// A later call replaces fn (a reused host process runs a new guest
+// process).
 func (h *Host) HostSignals(fn func(sig int)) {
-	c := make(chan os.Signal, 64)
-	signal.Notify(c, forwardedSignals...)
-	go func() {
-		for s := range c {
-			fn(int(s.(syscall.Signal)))
-		}
-	}()
+	h.signalFn.Store(&fn)
+	h.signalOnce.Do(func() {
+		c := make(chan os.Signal, 64)
+		signal.Notify(c, forwardedSignals...)
+		go func() {
+			for s := range c {
+				(*h.signalFn.Load())(int(s.(syscall.Signal)))
+			}
+		}()
+	})
 }

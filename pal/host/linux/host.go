@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -35,6 +36,24 @@ type Host struct {
 	cbMu   sync.Mutex
 	cbIdle []*controlBlock // control blocks of ended threads, for reuse
 
+	// guestThreads counts running guest threads (ThreadStart); parked
+	// holds ended ones waiting for their next (guestThread).
+	guestThreads atomic.Int32
+	threadsIdle  chan struct{} // a token when guestThreads drops to 0
+	parked       chan chan guestJob
+	// cpus is the process's CPU mask when gophene started.
+	cpus unix.CPUSet
+	// signalFn is what HostSignals forwards host signals to.
+	signalFn   atomic.Pointer[func(sig int)]
+	signalOnce sync.Once
+	// cpuBase is the CPU time this host process had used before the
+	// guest process it runs now: a reused process (Recycle) reports only
+	// its current guest's time.
+	cpuBase struct{ clock, user, sys int64 } // ns
+
+	// ahead holds the stream of a child fetched for the next
+	// ProcessCreate.
+	ahead    chan spare
 	zygoteMu sync.Mutex
 	zygote   int // stream to the zygote that spawns new host processes
 	// zygotePid is the zygote's host pid in the first gophene process, which
@@ -60,7 +79,8 @@ func New() (*Host, error) {
 }
 
 func start() (*Host, error) {
-	h := &Host{}
+	h := &Host{ahead: make(chan spare, 1), parked: make(chan chan guestJob, maxParkedThreads),
+		threadsIdle: make(chan struct{}, 1)}
 	if err := h.checkCPU(); err != nil {
 		return nil, err
 	}
@@ -152,9 +172,8 @@ func (h *Host) readInfo() error {
 	h.info.HWCap2 = getauxval(atHWCap2)
 	h.info.MinSigStkSz = getauxval(51) // AT_MINSIGSTKSZ
 	h.info.Platform = "x86_64"
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err == nil {
-		h.info.CPUCount = set.Count()
+	if err := unix.SchedGetaffinity(0, &h.cpus); err == nil {
+		h.info.CPUCount = h.cpus.Count()
 	}
 	if h.info.CPUCount == 0 {
 		h.info.CPUCount = 1

@@ -48,10 +48,22 @@ type backed struct {
 // memState is the host's bookkeeping of how anonymous guest memory is
 // backed.
 type memState struct {
-	mu      sync.Mutex
-	cur     *memGen  // where new memory goes; nil after a freeze
-	ranges  []backed // sorted, disjoint
-	pagemap int
+	mu         sync.Mutex
+	cur        *memGen  // where new memory goes; nil after a freeze
+	ranges     []backed // sorted, disjoint
+	pagemap    int
+	pagemapBuf []byte // for reading the pagemap (mu held)
+	// pmStart, pmEnd: the pages whose pagemap entries pagemapBuf holds,
+	// while pmValid (within one MemoryCopyPlan).
+	pmStart, pmEnd    uintptr
+	pmWant            uintptr // while planning: read the pagemap up to here
+	pmValid, planning bool
+	// scan holds the private pages of the range being planned, found with
+	// PAGEMAP_SCAN, while scanned; noScan: the kernel has no such ioctl.
+	scan            []pal.Range
+	scanBuf         []pageRegion
+	scanned, noScan bool
+	self            int // /proc/self/mem (MemoryWrite)
 }
 
 func (h *Host) memGenLocked() (*memGen, error) {
@@ -325,18 +337,115 @@ func (h *Host) MemoryResidency(addr, size uintptr, vec []byte) error {
 	return errnoErr(e)
 }
 
-// MemoryCopyPlan prepares [addr, addr+size) of private guest memory to be
-// recreated in another process, and says how: each piece is to be mapped
-// privately from Base at BaseOffset (NoHandle: from the file the LibOS
-// mapped, or zeros) and then have its Dirty pages copied over. Anonymous
-// memory is frozen here, as described above.
-func (h *Host) MemoryCopyPlan(addr, size uintptr, file bool) ([]pal.MemoryPiece, error) {
-	if !h.inWindow(addr, size) {
-		return nil, pal.ErrInvalid
+// MemoryCopyPlan prepares ranges of private guest memory to be recreated
+// in another process, and says how: each piece is to be mapped privately
+// from Base at BaseOffset (NoHandle: from the file the LibOS mapped, or
+// zeros) and then have its Dirty pages copied over. Anonymous memory is
+// frozen here, as described above.
+func (h *Host) MemoryCopyPlan(ranges []pal.CopyRange) ([][]pal.MemoryPiece, error) {
+	for _, r := range ranges {
+		if r.End < r.Start || !h.inWindow(r.Start, r.End-r.Start) {
+			return nil, pal.ErrInvalid
+		}
 	}
-	end := addr + size
 	h.mem.mu.Lock()
 	defer h.mem.mu.Unlock()
+	h.mem.planning, h.mem.pmValid = true, false // the pagemap read ahead serves this call only
+	defer func() { h.mem.planning, h.mem.pmValid, h.mem.scanned = false, false, false }()
+	// A scan finds the changed pages of a run of ranges close together
+	// (a library's segments) at once.
+	h.mem.scan = h.mem.scan[:0]
+	h.mem.scanned = true
+	for i := 0; i < len(ranges) && h.mem.scanned; {
+		j := i + 1
+		for j < len(ranges) && ranges[j].Start >= ranges[j-1].End && ranges[j].Start-ranges[j-1].End <= 64<<10 {
+			j++
+		}
+		h.mem.scanned = h.scanLocked(ranges[i].Start, ranges[j-1].End) == nil
+		i = j
+	}
+	out := make([][]pal.MemoryPiece, len(ranges))
+	for i, r := range ranges {
+		// Without the scan, a pagemap read costs some microseconds however
+		// short: one read serves a run of ranges close together (a
+		// library's segments).
+		h.mem.pmWant = r.End
+		for _, next := range ranges[i+1:] {
+			if next.Start < h.mem.pmWant || next.Start-h.mem.pmWant > 64<<10 || next.End-r.Start > pmChunk*4096 {
+				break
+			}
+			h.mem.pmWant = next.End
+		}
+		var err error
+		if out[i], err = h.copyPlanLocked(r.Start, r.End, r.File); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PAGEMAP_SCAN (Linux 6.7): the pagemap as an ioctl that reports only the
+// ranges of pages in the categories asked for (linux/fs.h).
+type pmScanArg struct {
+	Size, Flags, Start, End, WalkEnd, Vec, VecLen, MaxPages   uint64
+	CategoryInverted, CategoryMask, CategoryAnyof, ReturnMask uint64
+}
+
+type pageRegion struct{ Start, End, Categories uint64 }
+
+const (
+	pagemapScan   = 0xc0606610 // _IOWR('f', 16, struct pm_scan_arg)
+	pageIsFile    = 1 << 2
+	pageIsPresent = 1 << 3
+	pageIsSwapped = 1 << 4
+	pageIsPFNZero = 1 << 5
+)
+
+// scanLocked adds to scan the pages of [addr, end) that are private
+// copies (present or swapped, not file pages, not the zero page): what
+// dirtyLocked reports, for the whole range in one go.
+func (h *Host) scanLocked(addr, end uintptr) error {
+	ms := &h.mem
+	if err := h.openPagemapLocked(); err != nil {
+		return err
+	}
+	if ms.noScan {
+		return pal.ErrNotSupported
+	}
+	if ms.scanBuf == nil {
+		ms.scanBuf = make([]pageRegion, 256)
+	}
+	for addr < end {
+		arg := pmScanArg{
+			Size: uint64(unsafe.Sizeof(pmScanArg{})), Start: uint64(addr), End: uint64(end),
+			Vec: uint64(uintptr(unsafe.Pointer(&ms.scanBuf[0]))), VecLen: uint64(len(ms.scanBuf)),
+			CategoryInverted: pageIsFile | pageIsPFNZero, CategoryMask: pageIsFile | pageIsPFNZero,
+			CategoryAnyof: pageIsPresent | pageIsSwapped, ReturnMask: pageIsPresent | pageIsSwapped,
+		}
+		n, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(ms.pagemap), pagemapScan, uintptr(unsafe.Pointer(&arg)))
+		if e != 0 {
+			if e == unix.EINVAL || e == unix.ENOTTY {
+				ms.noScan = true // an older kernel
+			}
+			return errnoErr(e)
+		}
+		for _, r := range ms.scanBuf[:n] {
+			s, e := uintptr(r.Start), uintptr(r.End)
+			if k := len(ms.scan); k > 0 && ms.scan[k-1].End == s {
+				ms.scan[k-1].End = e
+			} else {
+				ms.scan = append(ms.scan, pal.Range{Start: s, End: e})
+			}
+		}
+		if uintptr(arg.WalkEnd) <= addr {
+			return pal.ErrFault
+		}
+		addr = uintptr(arg.WalkEnd)
+	}
+	return nil
+}
+
+func (h *Host) copyPlanLocked(addr, end uintptr, file bool) ([]pal.MemoryPiece, error) {
 	if file {
 		dirty, err := h.dirtyLocked(addr, end)
 		if err != nil {
@@ -367,6 +476,7 @@ func (h *Host) MemoryCopyPlan(addr, size uintptr, file bool) ([]pal.MemoryPiece,
 			if _, err := mmap(s, e-s, int(h.protOf(s)), unix.MAP_PRIVATE|unix.MAP_FIXED, b.gen.fd, int64(s)); err != nil {
 				return nil, err
 			}
+			h.mem.pmValid = false
 			h.recordLocked(s, e, b.gen, true)
 			b.gen.fresh = false
 			if b.gen == h.mem.cur {
@@ -405,6 +515,47 @@ func (h *Host) MemoryMapCopy(addr, size uintptr, prot pal.Prot, base pal.Handle,
 	return nil
 }
 
+// MemoryWrite stores p into guest memory through /proc/self/mem, which
+// ignores the protection (and so needs no mprotect, whose TLB flush
+// reaches every CPU the process ran on).
+func (h *Host) MemoryWrite(addr uintptr, p []byte) error {
+	if !h.inWindow(addr, uintptr(len(p))) {
+		return pal.ErrInvalid
+	}
+	fd, err := h.selfMem()
+	if err != nil {
+		return err
+	}
+	for len(p) > 0 {
+		n, err := unix.Pwrite(fd, p, int64(addr))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return palErr(err)
+		}
+		if n == 0 {
+			return pal.ErrFault
+		}
+		p, addr = p[n:], addr+uintptr(n)
+	}
+	return nil
+}
+
+// selfMem opens /proc/self/mem once.
+func (h *Host) selfMem() (int, error) {
+	h.mem.mu.Lock()
+	defer h.mem.mu.Unlock()
+	if h.mem.self == 0 {
+		fd, err := unix.Open("/proc/self/mem", unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, palErr(err)
+		}
+		h.mem.self = fd
+	}
+	return h.mem.self, nil
+}
+
 // genOf finds or wraps the generation a received handle is.
 func (h *Host) genOf(hd pal.Handle, fd int) *memGen {
 	for _, b := range h.mem.ranges {
@@ -415,30 +566,68 @@ func (h *Host) genOf(hd pal.Handle, fd int) *memGen {
 	return &memGen{fd: fd, h: hd}
 }
 
+func (h *Host) openPagemapLocked() error {
+	if h.mem.pagemap == 0 {
+		fd, err := unix.Open("/proc/self/pagemap", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return palErr(err)
+		}
+		h.mem.pagemap = fd
+	}
+	return nil
+}
+
+// pmChunk is the most pagemap entries read at once.
+const pmChunk = 8192
+
 // dirtyLocked lists the pages of [addr, end) that are private copies (or
 // swapped out): the pagemap says they are present and not file pages.
 func (h *Host) dirtyLocked(addr, end uintptr) ([]pal.Range, error) {
 	ms := &h.mem
-	if ms.pagemap == 0 {
-		fd, err := unix.Open("/proc/self/pagemap", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return nil, palErr(err)
+	if ms.scanned {
+		// From the scan of the whole plan.
+		i := sort.Search(len(ms.scan), func(i int) bool { return ms.scan[i].End > addr })
+		var out []pal.Range
+		for ; i < len(ms.scan) && ms.scan[i].Start < end; i++ {
+			out = append(out, pal.Range{Start: max(ms.scan[i].Start, addr), End: min(ms.scan[i].End, end)})
 		}
-		ms.pagemap = fd
+		return out, nil
+	}
+	if err := h.openPagemapLocked(); err != nil {
+		return nil, err
 	}
 	const (
 		present = 1 << 63
 		swapped = 1 << 62
 		isFile  = 1 << 61
-		chunk   = 8192
+		chunk   = pmChunk
 	)
 	var out []pal.Range
-	buf := make([]byte, 8*chunk)
+	if ms.pagemapBuf == nil {
+		ms.pagemapBuf = make([]byte, 8*chunk)
+	}
+	buf := ms.pagemapBuf
 	for page := addr; page < end; {
+		var b []byte
 		n := min(uintptr(chunk), (end-page)/4096)
-		b := buf[:8*n]
-		if _, err := unix.Pread(ms.pagemap, b, int64(page/4096*8)); err != nil {
-			return nil, palErr(err)
+		if ms.pmValid && page >= ms.pmStart && end <= ms.pmEnd {
+			b = buf[(page-ms.pmStart)/4096*8:]
+		} else {
+			// Read ahead, so the planning of the next ranges needs no read.
+			want := n
+			if ms.planning && ms.pmWant > end {
+				want = min(uintptr(chunk), (ms.pmWant-page)/4096)
+			}
+			got, err := unix.Pread(ms.pagemap, buf[:8*want], int64(page/4096*8))
+			if err != nil {
+				return nil, palErr(err)
+			}
+			b = buf[:got/8*8]
+			ms.pmStart, ms.pmEnd, ms.pmValid = page, page+uintptr(got/8)*4096, ms.planning
+			n = min(n, uintptr(got/8))
+			if n == 0 {
+				return nil, pal.ErrFault
+			}
 		}
 		for i := uintptr(0); i < n; i++ {
 			e := *(*uint64)(unsafe.Pointer(&b[8*i]))

@@ -16,6 +16,14 @@ func (h *Host) ClockGet(clock int32, ts *pal.Timespec) error {
 		return errnoErr(e)
 	}
 	*ts = pal.Timespec{Sec: t.Sec, Nsec: t.Nsec}
+	switch clock {
+	case unix.CLOCK_PROCESS_CPUTIME_ID:
+		*ts = pal.TimespecOf(ts.Nano() - h.cpuBase.clock)
+	case unix.CLOCK_THREAD_CPUTIME_ID:
+		if cb := runningCB(); cb != nil {
+			*ts = pal.TimespecOf(ts.Nano() - cb.cpuBase)
+		}
+	}
 	return nil
 }
 

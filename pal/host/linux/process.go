@@ -1,12 +1,15 @@
 package linux
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -23,6 +26,13 @@ import (
 // to load and a Go runtime to start. Each child gets two sockets: fd 3 to
 // the guest process that asked for it (its parent, which sends it its
 // state) and fd 4 back to the zygote (to ask for children of its own).
+//
+// Reuse: a child whose guest process has ended does not exit. Starting a
+// process costs milliseconds (a Go runtime starting, and every page of
+// gophene's code and heap faulted in again), far more than a small guest's
+// fork itself. So the ended child empties itself (Recycle) and offers
+// itself to the zygote, which hands it out for the next fork before it
+// hands out a fresh spare. It keeps at most maxIdle of them.
 //
 // Lifetimes: when the first gophene process ends (ProcessExit) it closes
 // its link to the zygote and waits for the zygote, which kills every child
@@ -133,12 +143,52 @@ func (h *Host) stopZygote() {
 // ProcessCreate starts a new host process that will become a guest
 // process, and returns a stream connected to it. The new process waits for
 // what the LibOS sends it.
-func (h *Host) ProcessCreate() (pal.Handle, error) {
+//
+// A process that forks once is likely to fork again (a shell, make, a
+// benchmark loop), so after each fork the next child is fetched from the
+// zygote in the background, and the next fork finds it waiting.
+func (h *Host) ProcessCreate() (pal.Handle, int, error) {
+	select {
+	case c := <-h.ahead:
+		go h.fetchAhead()
+		return h.handles.add(c.link), c.pid, nil
+	default:
+	}
 	h.zygoteMu.Lock()
 	defer h.zygoteMu.Unlock()
+	select {
+	case c := <-h.ahead: // fetched while we waited for the lock
+		go h.fetchAhead()
+		return h.handles.add(c.link), c.pid, nil
+	default:
+	}
+	c, err := h.requestChildLocked()
+	if err != nil {
+		return pal.NoHandle, 0, err
+	}
+	go h.fetchAhead()
+	return h.handles.add(c.link), c.pid, nil
+}
+
+// fetchAhead asks the zygote for the child the next ProcessCreate takes.
+func (h *Host) fetchAhead() {
+	h.zygoteMu.Lock()
+	defer h.zygoteMu.Unlock()
+	if len(h.ahead) > 0 {
+		return
+	}
+	if c, err := h.requestChildLocked(); err == nil {
+		h.ahead <- c // only zygoteMu holders send, so there is room
+	}
+}
+
+// requestChildLocked gets a child from the zygote (zygoteMu held),
+// starting the zygote first if there is none yet. The zygote answers with
+// the child's pid and the stream to it.
+func (h *Host) requestChildLocked() (spare, error) {
 	if h.zygote < 0 {
 		if err := h.startZygote(); err != nil {
-			return pal.NoHandle, palErr(err)
+			return spare{}, palErr(err)
 		}
 	}
 	for {
@@ -147,14 +197,26 @@ func (h *Host) ProcessCreate() (pal.Handle, error) {
 			break
 		}
 		if err != unix.EINTR {
-			return pal.NoHandle, palErr(err)
+			return spare{}, palErr(err)
 		}
 	}
-	hs, err := recvFDs(h.zygote, 1)
-	if err != nil {
-		return pal.NoHandle, err
+	var b [4]byte
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(h.zygote, b[:], oob, unix.MSG_CMSG_CLOEXEC)
+	for err == unix.EINTR {
+		n, oobn, _, _, err = unix.Recvmsg(h.zygote, b[:], oob, unix.MSG_CMSG_CLOEXEC)
 	}
-	return h.handles.add(hs[0]), nil
+	if err != nil {
+		return spare{}, palErr(err)
+	}
+	fds := parseRights(oob[:oobn])
+	if n != len(b) || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return spare{}, pal.ErrBrokenPipe
+	}
+	return spare{link: fds[0], pid: int(binary.LittleEndian.Uint32(b[:]))}, nil
 }
 
 // StreamPairCreate makes a pair of connected streams that can be passed to
@@ -229,12 +291,8 @@ func recvFDs(fd, want int) ([]int, error) {
 	if n == 0 {
 		return nil, pal.ErrBrokenPipe
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return nil, pal.ErrInvalid
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != want {
+	fds := parseRights(oob[:oobn])
+	if len(fds) != want {
 		for _, f := range fds {
 			unix.Close(f)
 		}
@@ -243,7 +301,84 @@ func recvFDs(fd, want int) ([]int, error) {
 	return fds, nil
 }
 
+// parseRights returns the descriptors a message's control data carries.
+func parseRights(oob []byte) []int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	for i := range msgs {
+		if got, err := unix.ParseUnixRights(&msgs[i]); err == nil {
+			fds = append(fds, got...)
+		}
+	}
+	return fds
+}
+
+// Recycle readies a child whose guest process has ended, and left nothing
+// running, to become another forked guest process: it offers itself to
+// the zygote with a new parent stream, then frees the whole guest window
+// and closes every handle the LibOS still held. A parent may already be
+// sending the next checkpoint meanwhile: it waits in the stream until
+// RunChild reads it. Recycle reports false when the process cannot be
+// reused; it should then exit.
+func (h *Host) Recycle() bool {
+	if !IsChild() || h.zygote < 0 {
+		return false
+	}
+	// Guest threads end just after the LibOS learns that they did.
+	deadline := time.After(time.Second)
+	for h.guestThreads.Load() != 0 {
+		select {
+		case <-h.threadsIdle:
+		case <-deadline:
+			return false
+		}
+	}
+	link, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	h.zygoteMu.Lock()
+	err = unix.Sendmsg(h.zygote, []byte{'R'}, unix.UnixRights(link[1]), nil, 0)
+	for err == unix.EINTR {
+		err = unix.Sendmsg(h.zygote, []byte{'R'}, unix.UnixRights(link[1]), nil, 0)
+	}
+	h.zygoteMu.Unlock()
+	unix.Close(link[1])
+	if err != nil {
+		unix.Close(link[0])
+		return false
+	}
+	// Free the memory first: it closes the generations' handles itself.
+	for _, r := range h.info.GuestRanges {
+		if h.MemoryFree(r.Start, r.Size()) != nil {
+			return false // the parent's checkpoint finds the stream closed
+		}
+	}
+	h.mem.mu.Lock()
+	if g := h.mem.cur; g != nil && g.refs == 0 {
+		h.mem.cur = nil
+		h.handles.remove(g.h)
+		unix.Close(g.fd)
+	}
+	h.mem.mu.Unlock()
+	h.handles.closeAll()
+	h.info.Parent = h.handles.add(link[0])
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts)
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	h.cpuBase.clock = ts.Nano()
+	h.cpuBase.user, h.cpuBase.sys = ru.Utime.Nano(), ru.Stime.Nano()
+	return true
+}
+
 // --- The zygote.
+
+// maxIdle bounds the ended children the zygote keeps for reuse.
+const maxIdle = 4
 
 type spare struct {
 	link int // the parent's end of the new child's fd 3
@@ -256,7 +391,32 @@ type zygote struct {
 
 	mu      sync.Mutex
 	live    map[int]bool // children not yet reaped
+	idle    []spare      // ended children offered for reuse, newest last
 	closing bool         // shutting down: kill children as they appear
+}
+
+// offer keeps an ended child for reuse, or lets it go (closing its link
+// makes it exit).
+func (z *zygote) offer(s spare) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.closing || !z.live[s.pid] || len(z.idle) >= maxIdle {
+		unix.Close(s.link)
+		return
+	}
+	z.idle = append(z.idle, s)
+}
+
+// takeIdle returns an ended child to reuse, if there is one.
+func (z *zygote) takeIdle() (spare, bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if n := len(z.idle); n > 0 {
+		s := z.idle[n-1]
+		z.idle = z.idle[:n-1]
+		return s, true
+	}
+	return spare{}, false
 }
 
 // reap collects every child that has ended.
@@ -271,6 +431,12 @@ func (z *zygote) reap() {
 		}
 		z.mu.Lock()
 		delete(z.live, pid)
+		z.idle = slices.DeleteFunc(z.idle, func(s spare) bool {
+			if s.pid == pid {
+				unix.Close(s.link)
+			}
+			return s.pid == pid
+		})
 		z.mu.Unlock()
 	}
 }
@@ -311,23 +477,30 @@ func runZygote() {
 			z.reap()
 		}
 	}()
-	go z.serve(parentFD)
+	go z.serve(parentFD, 0)
 	// Children must be forked from one thread that lives as long as the
 	// zygote: PR_SET_PDEATHSIG fires when the forking thread ends.
 	runtime.LockOSThread()
 	next := z.newSpare()
 	for req := range z.spawn {
+		if s, ok := z.takeIdle(); ok {
+			req <- s
+			continue
+		}
 		req <- next
 		next = z.newSpare()
 	}
 }
 
-// serve answers spawn requests arriving on one connection.
-func (z *zygote) serve(conn int) {
+// serve answers the requests arriving on one connection: 'C' asks for a
+// child, 'R' (from child pid) offers the sender for reuse, with its new
+// parent stream.
+func (z *zygote) serve(conn, pid int) {
 	defer unix.Close(conn)
 	var b [1]byte
+	oob := make([]byte, unix.CmsgSpace(4))
 	for {
-		n, err := unix.Read(conn, b[:])
+		n, oobn, _, _, err := unix.Recvmsg(conn, b[:], oob, unix.MSG_CMSG_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
@@ -337,14 +510,29 @@ func (z *zygote) serve(conn int) {
 			}
 			return
 		}
-		reply := make(chan spare)
-		z.spawn <- reply
-		s := <-reply
+		if b[0] == 'R' {
+			if fds := parseRights(oob[:oobn]); len(fds) == 1 {
+				z.offer(spare{link: fds[0], pid: pid})
+			} else {
+				for _, fd := range fds {
+					unix.Close(fd)
+				}
+			}
+			continue
+		}
+		s, ok := z.takeIdle()
+		if !ok {
+			reply := make(chan spare)
+			z.spawn <- reply
+			s = <-reply
+		}
 		if s.link < 0 {
 			unix.Close(conn)
 			return
 		}
-		unix.Sendmsg(conn, []byte{1}, unix.UnixRights(s.link), nil, 0)
+		var pid [4]byte
+		binary.LittleEndian.PutUint32(pid[:], uint32(s.pid))
+		unix.Sendmsg(conn, pid[:], unix.UnixRights(s.link), nil, 0)
 		unix.Close(s.link)
 	}
 }
@@ -379,6 +567,6 @@ func (z *zygote) newSpare() spare {
 		unix.Kill(pid, unix.SIGKILL) // started while shutting down
 	}
 	z.mu.Unlock()
-	go z.serve(zl[0])
+	go z.serve(zl[0], pid)
 	return spare{link: link[0], pid: pid}
 }

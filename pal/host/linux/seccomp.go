@@ -118,7 +118,9 @@ func seccompFilter(text pal.Range, vdso ...pal.Range) ([]bpf.RawInstruction, err
 	a.label("vdso")
 	a.emit(bpf.LoadAbsolute{Off: sdNr, Size: 4})
 	// A negative clock id names another thread's or process's CPU clock
-	// by its id, which only the LibOS knows: those calls trap.
+	// by its id, which only the LibOS knows, and the process's and the
+	// thread's own CPU clocks count from when the LibOS started them (a
+	// reused host process or thread has run before): those calls trap.
 	a.jump(bpf.JumpEqual, unix.SYS_CLOCK_GETTIME, "vdsoclock", "")
 	a.jump(bpf.JumpEqual, unix.SYS_CLOCK_GETRES, "vdsoclock", "")
 	for _, nr := range vdsoSyscalls {
@@ -127,7 +129,10 @@ func seccompFilter(text pal.Range, vdso ...pal.Range) ([]bpf.RawInstruction, err
 	a.emit(bpf.RetConstant{Val: seccompRetTrap})
 	a.label("vdsoclock")
 	a.emit(bpf.LoadAbsolute{Off: sdArg0, Size: 4})
-	a.jump(bpf.JumpGreaterOrEqual, 0x80000000, "", "allow")
+	a.jump(bpf.JumpGreaterOrEqual, 0x80000000, "clocktrap", "")
+	a.jump(bpf.JumpEqual, unix.CLOCK_PROCESS_CPUTIME_ID, "clocktrap", "")
+	a.jump(bpf.JumpEqual, unix.CLOCK_THREAD_CPUTIME_ID, "clocktrap", "allow")
+	a.label("clocktrap")
 	a.emit(bpf.RetConstant{Val: seccompRetTrap})
 	a.label("allow")
 	a.emit(bpf.RetConstant{Val: seccompRetAllow})

@@ -81,6 +81,18 @@ func (f *filterVM) run(nr, arch uint32, ip uint64) uint32 {
 	return uint32(r)
 }
 
+// runArg0 is run with the low word of the first argument set.
+func (f *filterVM) runArg0(nr uint32, ip uint64, arg0 uint32) uint32 {
+	f.t.Helper()
+	b := seccompData(nr, auditArchX8664, ip)
+	binary.BigEndian.PutUint32(b[16:], arg0) // the VM's byte order, as seccompData arranges
+	r, err := f.vm.Run(b)
+	if err != nil {
+		f.t.Fatalf("Run: %v", err)
+	}
+	return uint32(r)
+}
+
 func verdict(v uint32) string {
 	switch v {
 	case seccompRetAllow:
@@ -144,6 +156,20 @@ func TestSeccompTextAndVDSO(t *testing.T) {
 	}
 	for _, ip := range []uint64{uint64(vdso.Start) - 1, uint64(vdso.End), 0x7ffff7fc1000 & 0xffffffff} {
 		f.expect(unix.SYS_CLOCK_GETTIME, ip, seccompRetTrap)
+	}
+	// Clock calls with a CPU clock of the LibOS's trap: another thread's
+	// or process's (negative ids), the process's and the thread's own.
+	for _, clock := range []uint32{unix.CLOCK_PROCESS_CPUTIME_ID, unix.CLOCK_THREAD_CPUTIME_ID, 0xfffffffe, 0x80000000} {
+		for _, nr := range []uint32{unix.SYS_CLOCK_GETTIME, unix.SYS_CLOCK_GETRES} {
+			if got := f.runArg0(nr, uint64(vdso.Start), clock); got != seccompRetTrap {
+				t.Errorf("nr %d clock %#x from the vDSO: %s", nr, clock, verdict(got))
+			}
+		}
+	}
+	for _, clock := range []uint32{unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_MONOTONIC_COARSE} {
+		if got := f.runArg0(unix.SYS_CLOCK_GETTIME, uint64(vdso.Start), clock); got != seccompRetAllow {
+			t.Errorf("clock %d from the vDSO: %s", clock, verdict(got))
+		}
 	}
 	// A vDSO call from a wrong architecture traps too.
 	if got := f.run(unix.SYS_CLOCK_GETTIME, auditArchI386, uint64(vdso.Start)); got != seccompRetTrap {

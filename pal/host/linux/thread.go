@@ -47,28 +47,109 @@ var guestSignalMask = func() uint64 {
 	return mask
 }()
 
-// ThreadStart runs fn on a new locked OS thread set up for guest code.
+// ThreadStart runs fn on a locked OS thread set up for guest code: a
+// parked one if there is one, otherwise a new one.
 func (h *Host) ThreadStart(fn func(cpu *pal.CPU)) error {
 	cb, err := h.newControlBlock()
 	if err != nil {
 		return err
 	}
-	go func() {
-		runtime.LockOSThread()
-		// A Go fault at a guest address (a bad guest pointer followed by
-		// LibOS code) becomes a recoverable panic, not a crash.
-		debug.SetPanicOnFault(true)
-		mask := guestSignalMask
-		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
-		cb.goFS = fsBase()
-		cb.tid = uintptr(unix.Gettid())
-		setGSBase(uintptr(unsafe.Pointer(cb)))
-		fn(&cb.cpu)
-		setGSBase(0)
-		h.freeControlBlock(cb)
-		// Returning without UnlockOSThread ends the thread with the goroutine.
-	}()
+	h.guestThreads.Add(1)
+	j := guestJob{cb, fn}
+	select {
+	case w := <-h.parked:
+		w <- j
+	default:
+		go h.guestThread(j)
+	}
 	return nil
+}
+
+// guestJob is a guest thread to run.
+type guestJob struct {
+	cb *controlBlock
+	fn func(cpu *pal.CPU)
+}
+
+// maxParkedThreads bounds the ended guest threads kept for new ones.
+// Creating a thread and ending it (clone, the Go runtime's set-up of an
+// M, exit) costs more than handing a parked one its next guest thread.
+const maxParkedThreads = 8
+
+// guestThread runs guest threads on one locked OS thread, and between
+// them parks, up to maxParkedThreads at a time.
+func (h *Host) guestThread(j guestJob) {
+	runtime.LockOSThread()
+	// A Go fault at a guest address (a bad guest pointer followed by
+	// LibOS code) becomes a recoverable panic, not a crash.
+	debug.SetPanicOnFault(true)
+	mask := guestSignalMask
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
+	tid := uintptr(unix.Gettid())
+	next := make(chan guestJob)
+	for {
+		h.runJob(j, tid)
+		select {
+		case h.parked <- next:
+		default:
+			return // returning without UnlockOSThread ends the thread
+		}
+		j = <-next
+	}
+}
+
+// ThreadRun runs fn as a guest thread on the calling goroutine.
+func (h *Host) ThreadRun(fn func(cpu *pal.CPU)) error {
+	cb, err := h.newControlBlock()
+	if err != nil {
+		return err
+	}
+	h.guestThreads.Add(1)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	mask := guestSignalMask
+	var old uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&mask)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	defer unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	h.runJob(guestJob{cb, fn}, uintptr(unix.Gettid()))
+	return nil
+}
+
+// runJob runs one guest thread on the calling, locked, host thread.
+func (h *Host) runJob(j guestJob, tid uintptr) {
+	cb := j.cb
+	cb.goFS = fsBase()
+	cb.tid = tid
+	cb.cpuBase, cb.userBase, cb.sysBase = threadCPUTime()
+	setGSBase(uintptr(unsafe.Pointer(cb)))
+	j.fn(&cb.cpu)
+	setGSBase(0)
+	if cb.affinity {
+		h.resetAffinity(tid)
+	}
+	h.freeControlBlock(cb)
+	if h.guestThreads.Add(-1) == 0 {
+		select {
+		case h.threadsIdle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// threadCPUTime reads the calling thread's CPU time: its clock, and its
+// user and system time, in ns.
+func threadCPUTime() (clock, user, sys int64) {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_THREAD, &ru)
+	return ts.Nano(), ru.Utime.Nano(), ru.Stime.Nano()
+}
+
+// resetAffinity gives a parked thread the process's CPU mask back.
+func (h *Host) resetAffinity(tid uintptr) {
+	unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, tid, unsafe.Sizeof(h.cpus), uintptr(unsafe.Pointer(&h.cpus)))
 }
 
 // Run enters the guest on the calling guest thread and returns at its next
@@ -148,8 +229,9 @@ func (h *Host) ThreadSetAffinity(cpu *pal.CPU, mask []byte) error {
 	if len(mask) == 0 {
 		return pal.ErrInvalid
 	}
-	tid := (*controlBlock)(unsafe.Pointer(cpu)).tid
-	_, _, e := unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, tid, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	cb := (*controlBlock)(unsafe.Pointer(cpu))
+	cb.affinity = true
+	_, _, e := unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, cb.tid, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
 	return errnoErr(e)
 }
 
