@@ -52,6 +52,9 @@ type Info struct {
 	// holding the return address, enters the host's system-call path
 	// without a trap. Empty if the host has no such path.
 	SyscallJump []byte
+	// FSGSBase says whether entering and leaving guest code switches the
+	// FS base without a host system call (the CPU's FSGSBASE instructions).
+	FSGSBase bool
 	// FPStateSize is the size of a thread's FPU state buffer (CPU.FPSize);
 	// XSaveSize is how much of it the XSAVE image uses, and XSaveFeatures
 	// the state components it holds (XCR0).

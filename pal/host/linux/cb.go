@@ -3,6 +3,8 @@ package linux
 import (
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"gophene/pal"
 )
 
@@ -62,14 +64,46 @@ func switchToGuestAddr() uintptr
 func kickHandlerAddr() uintptr
 func rawBlockingAddr() uintptr
 func rawBlocking(nr, a1, a2, a3, a4, a5, a6 uintptr) (r, errno uintptr)
-func currentCB() uintptr
 func sigsysHandlerAddr() uintptr
 func faultHandlerAddr() uintptr
 func syscallEntryAddr() uintptr
-func setGSBase(addr uintptr)
-func fsBase() uintptr
+func currentCB() uintptr
+func setCurrentCB(addr uintptr)
+func goTLSSlots() (gp, cb uintptr)
+func wrgsbase(addr uintptr)
+func rdfsbase() uintptr
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 func xgetbv() (lo, hi uint32)
+
+// fsgsbase is 1 when user space may use the RD/WR{FS,GS}BASE instructions
+// (checkCPU); otherwise the entry code switches FS with arch_prctl, read
+// by the assembly.
+var fsgsbase uint8
+
+// setGSBase points the calling thread's GS base at addr.
+func setGSBase(addr uintptr) {
+	if fsgsbase != 0 {
+		wrgsbase(addr)
+		return
+	}
+	unix.RawSyscall(unix.SYS_ARCH_PRCTL, archSetGS, addr, 0)
+}
+
+// fsBase reads the calling thread's FS base.
+func fsBase() uintptr {
+	if fsgsbase != 0 {
+		return rdfsbase()
+	}
+	var base uintptr
+	unix.RawSyscall(unix.SYS_ARCH_PRCTL, archGetFS, uintptr(unsafe.Pointer(&base)), 0)
+	return base
+}
+
+// arch_prctl codes.
+const (
+	archSetGS = 0x1001
+	archGetFS = 0x1003
+)
 
 // Jump targets for signals that are not the guest's, read by the assembly.
 var (

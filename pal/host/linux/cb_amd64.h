@@ -80,3 +80,13 @@
 #define FP_MAGIC1_OFF 464
 #define FP_XSTATE_SIZE_OFF 480
 #define FP_XSTATE_MAGIC1 0x46505853
+
+// The Go runtime's TLS on linux/amd64 is m.tls, with FS pointing at
+// m.tls[1] and g in m.tls[0] (-8(FS)); the other slots are unused. The
+// first of them holds the control block of the guest thread a host thread
+// runs, so Go code finds it without reading GS.
+#define GO_TLS_CB 0
+
+// arch_prctl, for hosts without FSGSBASE.
+#define SYS_ARCH_PRCTL 158
+#define ARCH_SET_FS 0x1002

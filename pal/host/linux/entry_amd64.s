@@ -22,6 +22,16 @@
 // Only MOV, LEA, JMP, PUSHFQ/POPFQ and WRFSBASE/RDFSBASE touch guest state
 // between the flags being restored and the guest running, so the guest's
 // flags arrive intact.
+//
+// Without FSGSBASE (·fsgsbase is 0: an older kernel, or a virtual CPU that
+// does not offer the instructions) the FS base is switched with
+// arch_prctl(ARCH_SET_FS) instead, one host system call at each crossing,
+// and the code never reads FS or GS bases: the guest's FS base is the one
+// the LibOS last gave it (guest code cannot change it without WRFSBASE),
+// and whether a signal hit guest code is told by the instruction pointer
+// alone (see faultHandler and kickHandler). In both modes the Go side
+// finds a thread's control block in a spare slot of the Go runtime's TLS
+// (GO_TLS_CB below), not through GS.
 
 #include "textflag.h"
 #include "cb_amd64.h"
@@ -42,8 +52,11 @@ TEXT ·switchToGuest(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	CPU_FP(GS), CX
 	XRSTOR64	(CX)
 	// Guest TLS.
-	MOVQ	CPU_FSBASE(GS), AX
-	WRFSBASEQ	AX
+	MOVQ	CPU_FSBASE(GS), SI
+	CMPB	·fsgsbase(SB), $0
+	JEQ	setfs
+	WRFSBASEQ	SI
+fsset:
 	// Guest flags, through the Go stack below our return address; never
 	// with the trap flag set.
 	MOVQ	CPU_RFLAGS(GS), AX
@@ -70,15 +83,32 @@ TEXT ·switchToGuest(SB),NOSPLIT|NOFRAME,$0-0
 interrupted:
 	MOVQ	$REASON_INTERRUPT, CB_REASON(GS)
 	RET
+setfs:
+	MOVQ	$ARCH_SET_FS, DI
+	MOVQ	$SYS_ARCH_PRCTL, AX
+	SYSCALL
+	JMP	fsset
 
-// RETURN_TO_GO resumes Go right after switchToGuest's call. GS holds the
-// control block; every general register is free. The Go compiler reloads
-// R14 (g) and X15 itself after calling an assembly function.
-#define RETURN_TO_GO \
-	MOVQ	CB_GOFS(GS), AX; \
-	WRFSBASEQ	AX; \
-	MOVQ	CB_GOSP(GS), SP; \
-	MOVQ	CB_GOBP(GS), BP; \
+// RETURN_TO_GO resumes Go right after switchToGuest's call (returnToGo).
+#define RETURN_TO_GO JMP returnToGo<>(SB)
+
+// returnToGo puts Go's FS base back and returns from switchToGuest. GS
+// holds the control block; every general register is free. The Go
+// compiler reloads R14 (g) and X15 itself after calling an assembly
+// function.
+TEXT returnToGo<>(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	CB_GOFS(GS), SI
+	CMPB	·fsgsbase(SB), $0
+	JEQ	setfs
+	WRFSBASEQ	SI
+	JMP	fsset
+setfs:
+	MOVQ	$ARCH_SET_FS, DI
+	MOVQ	$SYS_ARCH_PRCTL, AX
+	SYSCALL
+fsset:
+	MOVQ	CB_GOSP(GS), SP
+	MOVQ	CB_GOBP(GS), BP
 	RET
 
 // SAVE_UCONTEXT copies the guest registers from the ucontext in DX and the
@@ -102,7 +132,10 @@ interrupted:
 	MOVQ	UC_R15(DX), CX; MOVQ	CX, CPU_R15(GS); \
 	MOVQ	UC_RIP(DX), CX; MOVQ	CX, CPU_RIP(GS); \
 	MOVQ	UC_EFL(DX), CX; MOVQ	CX, CPU_RFLAGS(GS); \
-	RDFSBASEQ	CX; MOVQ	CX, CPU_FSBASE(GS); \
+	CMPB	·fsgsbase(SB), $0; \
+	JEQ	3(PC); \
+	RDFSBASEQ	CX; \
+	MOVQ	CX, CPU_FSBASE(GS); \
 	MOVQ	UC_FPREGS(DX), SI; \
 	MOVQ	CPU_FP(GS), DI; \
 	MOVL	$512, CX; \
@@ -117,10 +150,23 @@ interrupted:
 
 // sigsysHandler is the SIGSYS handler (C ABI: DI signo, SI siginfo,
 // DX ucontext). It is installed with SA_SIGINFO|SA_ONSTACK|SA_NODEFER.
+//
+// Without FSGSBASE it cannot read GS; the seccomp filter traps only calls
+// made outside gophene's code, which only guest threads run (other
+// threads run Go code and the vDSO's clock calls, which the filter
+// allows), so a SIGSYS from outside our code is the guest's.
 TEXT ·sigsysHandler(SB),NOSPLIT|NOFRAME,$0
+	CMPB	·fsgsbase(SB), $0
+	JEQ	byrip
 	RDGSBASEQ	AX
 	TESTQ	AX, AX
 	JZ	chain
+	JMP	guest
+byrip:
+	MOVQ	UC_RIP(DX), CX
+	CALL	outsideText<>(SB)
+	JNE	chain
+guest:
 	MOVL	SI_ARCH(SI), CX
 	MOVQ	CX, CB_ARCH(GS)
 	SAVE_UCONTEXT
@@ -156,8 +202,9 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	AX, CPU_RFLAGS(GS)
 	MOVQ	AX, CPU_R11(GS)	// the syscall instruction leaves RFLAGS in R11
 	CLD
-	RDFSBASEQ	AX
-	MOVQ	AX, CPU_FSBASE(GS)
+	CMPB	·fsgsbase(SB), $0
+	JEQ	2(PC)
+	CALL	saveFSBase<>(SB)
 	MOVL	CB_XCR0LO(GS), AX
 	MOVL	CB_XCR0HI(GS), DX
 	MOVQ	CPU_FP(GS), CX
@@ -166,16 +213,53 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$REASON_PATCHED, CB_REASON(GS)
 	RETURN_TO_GO
 
+// saveFSBase records the guest's FS base (FSGSBASE only).
+TEXT saveFSBase<>(SB),NOSPLIT|NOFRAME,$0
+	RDFSBASEQ	AX
+	MOVQ	AX, CPU_FSBASE(GS)
+	RET
+
+// outsideText sets the flags to "equal" if the address in CX lies outside
+// gophene's code (and the code ranges are known), "not equal" otherwise.
+// Clobbers AX.
+TEXT outsideText<>(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	·textEnd(SB), AX
+	TESTQ	AX, AX
+	JZ	inside
+	CMPQ	CX, AX
+	JAE	outside
+	CMPQ	CX, ·textStart(SB)
+	JAE	inside
+outside:
+	XORQ	AX, AX
+	TESTQ	AX, AX
+	RET
+inside:
+	MOVQ	$1, AX
+	TESTQ	AX, AX
+	RET
+
 // faultHandler handles SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGTRAP for the
 // whole process (C ABI). A fault in guest code (GS set and FS not Go's)
 // leaves to Go; anything else goes to the Go runtime's handler unchanged.
+// Without FSGSBASE, a fault is the guest's when it hit outside gophene's
+// code: only guest threads run code outside it, besides the vDSO's clock
+// functions that Go calls, which do not fault.
 TEXT ·faultHandler(SB),NOSPLIT|NOFRAME,$0
+	CMPB	·fsgsbase(SB), $0
+	JEQ	byrip
 	RDGSBASEQ	AX
 	TESTQ	AX, AX
 	JZ	chain
 	RDFSBASEQ	CX
 	CMPQ	CX, CB_GOFS(GS)
 	JEQ	chain
+	JMP	guest
+byrip:
+	MOVQ	UC_RIP(DX), CX
+	CALL	outsideText<>(SB)
+	JNE	chain
+guest:
 	MOVQ	DI, CB_SIGNO(GS)
 	MOVLQSX	SI_CODE(SI), CX
 	MOVQ	CX, CB_CODE(GS)
@@ -211,10 +295,17 @@ chain:
 //   - in switchToGuest after the pending check: abandon the entry;
 //   - elsewhere in gophene's code: nothing (pending is seen later);
 //   - in guest code: leave to Go as for a trapped system call.
+// Without FSGSBASE the first test is left out: the interrupt signal is
+// only sent to a thread while it runs a guest thread, and a thread that
+// ends one makes a host system call (ARCH_SET_GS) before it runs anything
+// outside gophene's code, at whose end the signal is delivered.
 TEXT ·kickHandler(SB),NOSPLIT|NOFRAME,$0
+	CMPB	·fsgsbase(SB), $0
+	JEQ	isguest
 	RDGSBASEQ	AX
 	TESTQ	AX, AX
 	JZ	done
+isguest:
 	MOVQ	UC_RIP(DX), CX
 	CMPQ	CX, ·blockStart(SB)
 	JB	notblock
@@ -259,7 +350,7 @@ TEXT ·rawBlocking(SB),NOSPLIT,$0-72
 	MOVQ	a5+40(FP), R8
 	MOVQ	a6+48(FP), R9
 	MOVQ	nr+0(FP), AX
-	RDGSBASEQ	R11	// blockStart
+	MOVQ	GO_TLS_CB(FS), R11	// blockStart
 	TESTQ	R11, R11
 	JZ	call
 	CMPL	CB_PENDING(GS), $0
@@ -282,8 +373,23 @@ ok:
 
 // func currentCB() uintptr: the calling thread's control block, or 0.
 TEXT ·currentCB(SB),NOSPLIT,$0-8
-	RDGSBASEQ	AX
+	MOVQ	GO_TLS_CB(FS), AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// func setCurrentCB(addr uintptr): what currentCB returns on this thread.
+TEXT ·setCurrentCB(SB),NOSPLIT,$0-8
+	MOVQ	addr+0(FP), AX
+	MOVQ	AX, GO_TLS_CB(FS)
+	RET
+
+// func goTLSSlots() (gp, cb uintptr): the Go runtime's TLS slot for g and
+// the spare one GO_TLS_CB names (checked at start-up).
+TEXT ·goTLSSlots(SB),NOSPLIT,$0-16
+	MOVQ	(TLS), AX
+	MOVQ	AX, gp+0(FP)
+	MOVQ	GO_TLS_CB(FS), AX
+	MOVQ	AX, cb+8(FP)
 	RET
 
 // Addresses of the handlers, taken here so they are the raw ABI0 entry
@@ -318,14 +424,14 @@ TEXT ·syscallEntryAddr(SB),NOSPLIT,$0-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-// func setGSBase(addr uintptr)
-TEXT ·setGSBase(SB),NOSPLIT,$0-8
+// func wrgsbase(addr uintptr)
+TEXT ·wrgsbase(SB),NOSPLIT,$0-8
 	MOVQ	addr+0(FP), AX
 	WRGSBASEQ	AX
 	RET
 
-// func fsBase() uintptr
-TEXT ·fsBase(SB),NOSPLIT,$0-8
+// func rdfsbase() uintptr
+TEXT ·rdfsbase(SB),NOSPLIT,$0-8
 	RDFSBASEQ	AX
 	MOVQ	AX, ret+0(FP)
 	RET

@@ -123,12 +123,17 @@ func (h *Host) checkCPU() error {
 	if c&(1<<26) == 0 || c&(1<<27) == 0 {
 		return fmt.Errorf("gophene needs a CPU with XSAVE enabled by the OS")
 	}
-	_, b, _, _ := cpuid(7, 0)
-	if b&1 == 0 {
-		return fmt.Errorf("gophene needs the FSGSBASE instructions")
+	// FSGSBASE makes a crossing free of host system calls; without it
+	// (a kernel before 5.9, or a virtual CPU that hides it) each crossing
+	// switches FS with arch_prctl.
+	if _, b, _, _ := cpuid(7, 0); b&1 != 0 && getauxval(atHWCap2)&2 != 0 {
+		fsgsbase = 1
 	}
-	if hw2 := getauxval(atHWCap2); hw2&2 == 0 {
-		return fmt.Errorf("gophene needs a kernel that enables FSGSBASE for user space (Linux 5.9 or later)")
+	h.info.FSGSBase = fsgsbase != 0
+	// The Go runtime keeps g at -8(FS) and leaves the next TLS slot,
+	// where guest threads keep their control block, unused.
+	if g, cb := goTLSSlots(); g == 0 || cb != 0 {
+		return fmt.Errorf("the Go runtime's TLS layout is not the one gophene knows (g %#x, spare slot %#x)", g, cb)
 	}
 	lo, hi := xgetbv()
 	h.xcr0 = uint64(lo) | uint64(hi)<<32

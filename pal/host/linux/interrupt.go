@@ -77,7 +77,7 @@ func findCodeRanges(text pal.Range) error {
 	cmpPending := append([]byte{0x65, 0x83, 0x3c, 0x25}, pending[:]...) // cmpl $0, %gs:pending
 	cmpPending = append(cmpPending, 0)
 	jmpRip := []byte{0x65, 0xff, 0x24, 0x25, 0x80, 0, 0, 0} // jmp *%gs:rip
-	rdgs := []byte{0xf3, 0x49, 0x0f, 0xae, 0xcb}            // rdgsbase %r11
+	loadCB := []byte{0x64, 0x4c, 0x8b, 0x1c, 0x25, 0, 0, 0, 0} // mov %fs:GO_TLS_CB,%r11
 	syscallInsn := []byte{0x0f, 0x05}
 
 	sw := switchToGuestAddr()
@@ -90,7 +90,7 @@ func findCodeRanges(text pal.Range) error {
 
 	rb := rawBlockingAddr()
 	code = codeBytes(rb, 256)
-	i = bytes.Index(code, rdgs)
+	i = bytes.Index(code, loadCB)
 	j = bytes.Index(code[max(i, 0):], syscallInsn)
 	if i < 0 || j < 0 {
 		return fmt.Errorf("entry code layout not recognised (rawBlocking)")

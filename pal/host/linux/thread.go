@@ -123,7 +123,9 @@ func (h *Host) runJob(j guestJob, tid uintptr) {
 	cb.tid = tid
 	cb.cpuBase, cb.userBase, cb.sysBase = threadCPUTime()
 	setGSBase(uintptr(unsafe.Pointer(cb)))
+	setCurrentCB(uintptr(unsafe.Pointer(cb)))
 	j.fn(&cb.cpu)
+	setCurrentCB(0)
 	setGSBase(0)
 	if cb.affinity {
 		h.resetAffinity(tid)
