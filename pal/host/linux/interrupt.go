@@ -76,7 +76,7 @@ func findCodeRanges(text pal.Range) error {
 	binary.LittleEndian.PutUint32(pending[:], uint32(unsafe.Offsetof(controlBlock{}.pending)))
 	cmpPending := append([]byte{0x65, 0x83, 0x3c, 0x25}, pending[:]...) // cmpl $0, %gs:pending
 	cmpPending = append(cmpPending, 0)
-	jmpRip := []byte{0x65, 0xff, 0x24, 0x25, 0x80, 0, 0, 0} // jmp *%gs:rip
+	jmpRip := []byte{0x65, 0xff, 0x24, 0x25, 0x80, 0, 0, 0}    // jmp *%gs:rip
 	loadCB := []byte{0x64, 0x4c, 0x8b, 0x1c, 0x25, 0, 0, 0, 0} // mov %fs:GO_TLS_CB,%r11
 	syscallInsn := []byte{0x0f, 0x05}
 
