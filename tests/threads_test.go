@@ -19,6 +19,12 @@ import (
 // patched and the trap path.
 func TestSignals(t *testing.T) { suiteSameAsNative(t, "signals") }
 
+// A hundred children send their parent SIGUSR1 (SA_RESTART) while it is
+// blocked in waitpid, read, nanosleep and futex: the calls restart again
+// and again at call sites that have been rewritten, and every later call
+// through them works (docs/design.md, "Rewritten call sites").
+func TestRestartAtPatchedSites(t *testing.T) { suiteSameAsNative(t, "restart") }
+
 // 64 threads on a mutex and a condition variable, a robust mutex whose
 // owner died, pthread_kill, and the three ways a threaded process ends.
 func TestThreads(t *testing.T) {

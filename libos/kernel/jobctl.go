@@ -100,18 +100,19 @@ func (t *Task) waitWhileStopped() {
 // childJobState records that child pid stopped or continued (a wait
 // status) and tells this process with SIGCHLD unless SA_NOCLDSTOP is set.
 func (p *Process) childJobState(pid, status int) {
+	nocldstop := p.SigAction(int(unix.SIGCHLD)).Flags&SaNocldstop != 0
 	p.childMu.Lock()
+	defer p.childMu.Unlock()
 	c := p.children[pid]
 	if c == nil || c.zombie {
-		p.childMu.Unlock()
 		return
 	}
+	// The event and the signal appear together (see childExited).
 	c.event = status
-	p.childChangedLocked()
-	p.childMu.Unlock()
-	if p.SigAction(int(unix.SIGCHLD)).Flags&SaNocldstop == 0 {
+	if !nocldstop {
 		p.SignalProcess(ChildSigInfo(pid, p.Creds().Uid, status, pal.Times{}))
 	}
+	p.childChangedLocked()
 }
 
 // IsTerminalSignal reports whether the terminal generates sig for its

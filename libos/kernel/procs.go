@@ -249,15 +249,20 @@ func (p *Process) childExited(pid, status int, times pal.Times) {
 	} else {
 		p.children[pid] = &childState{exitSig: exitSig, zombie: true, status: status, times: times}
 	}
-	p.childChangedLocked()
-	p.childMu.Unlock()
-	if autoReap {
-		p.post(&Msg{Kind: msgReaped, Pid: pid})
-	}
+	// As on Linux, the zombie and the signal appear together: a wait that
+	// returns the child finds the signal pending (its handler runs before
+	// wait4 returns to the program), and a handler that calls waitpid
+	// finds the child (waits take childMu, held until both are done).
+	// SignalProcess takes no lock that is held while childMu is taken.
 	if exitSig != 0 {
 		info := ChildSigInfo(pid, p.Creds().Uid, status, times)
 		info.Signo = int32(exitSig)
 		p.SignalProcess(info)
+	}
+	p.childChangedLocked()
+	p.childMu.Unlock()
+	if autoReap {
+		p.post(&Msg{Kind: msgReaped, Pid: pid})
 	}
 }
 

@@ -109,10 +109,17 @@ static void catch_sigchld(int flags) {
 static void test_sigchld_and_zombies(void) {
 	catch_sigchld(0);
 	fflush(stdout);
+	/* The child may be gone before fork returns: hold SIGCHLD until the
+	 * handler can know whom to expect. */
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(42);
 	expect_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (chld_count == 0)
 		usleep(1000);
 	printf("sigchld: count=%d code=%d status=%d pid matches=%d\n", chld_count, chld_code, chld_status, chld_pid_ok);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,6 +203,50 @@ static void test_restart(void) {
 	printf("read with SA_RESTART: %zd %c %s\n", n, c, strerrorname_np(errno));
 }
 
+static volatile sig_atomic_t ticks;
+static void tick(int sig, siginfo_t *si, void *uc) { ticks++; }
+
+/* A wait restarted again and again (SA_RESTART, a 2 ms interval timer)
+ * runs its syscall instruction anew each time: under Gophene that
+ * instruction may sit right after a rewritten call site (glibc's wait4 is
+ * "mov $61,%eax; syscall"), and must never be rewritten itself. */
+static void test_restart_many(void) {
+	on(SIGALRM, tick, SA_RESTART);
+	for (int round = 0; round < 3; round++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			usleep(60000);
+			_exit(round);
+		}
+		ticks = 0;
+		struct itimerval it = {{0, 2000}, {0, 2000}};
+		setitimer(ITIMER_REAL, &it, NULL);
+		int st;
+		pid_t r = waitpid(pid, &st, 0);
+		struct itimerval off = {{0, 0}, {0, 0}};
+		setitimer(ITIMER_REAL, &off, NULL);
+		printf("wait restarted over and over: right pid %d, exit %d, interrupted more than 5 times: %d\n",
+		       r == pid, WEXITSTATUS(st), ticks > 5);
+	}
+	signal(SIGALRM, SIG_DFL);
+	/* The syscall instructions of wait4 are all still there (Gophene may
+	 * rewrite what comes before one, never the instruction itself). */
+	const unsigned char *code = (const unsigned char *)(uintptr_t)wait4;
+	int syscalls = 0;
+	for (int i = 0; i + 1 < 128; i++)
+		syscalls += code[i] == 0x0f && code[i + 1] == 0x05;
+	printf("syscall instructions in wait4: %d\n", syscalls);
+	/* Plain waits after, through whatever the site became. */
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(7);
+		int st;
+		pid_t r = waitpid(pid, &st, 0);
+		printf("plain wait: right pid %d, exit %d\n", r == pid, WEXITSTATUS(st));
+	}
+}
+
 static void test_sigsuspend(void) {
 	sigset_t block, old, empty, now;
 	sigemptyset(&block);
@@ -349,6 +394,7 @@ static void test_thread_target(void) {
 
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_restart_many(); /* first: while glibc still takes its single-threaded paths */
 	test_kill_codes();
 	test_faults();
 	test_nesting();

@@ -76,6 +76,23 @@ func NewPatcher(p *kernel.Process) *Patcher {
 	return pt
 }
 
+// crowded reports whether a jump at at would touch a rewritten site: its
+// five bytes, or the place its stub returns to (up to 10 bytes on), or
+// the other way round. The syscall instruction that shape A keeps after
+// its jump is such a place: a restarted call runs it, through the trap,
+// and rewriting it as shape B would cut the first stub's way back.
+func (pt *Patcher) crowded(at uintptr) bool {
+	for d := uintptr(0); d <= 10; d++ {
+		if _, ok := pt.sites[at-d]; ok {
+			return true
+		}
+		if _, ok := pt.sites[at+d]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // Restore puts back the original code of every rewritten site in
 // [start, end), and forgets the sites, which may be rewritten again once
 // they trap as read-only code.
@@ -175,7 +192,7 @@ func relocatable(inst x86asm.Inst) bool {
 // install writes a stub "prefix; lea ret(%rip),%rcx; <jump>" and rewrites
 // [at, at+n) into a jmp to it.
 func (pt *Patcher) install(at, n uintptr, prefix []byte, ret uintptr, alone bool, a mm.Area) bool {
-	if !alone && (at%8)+5 > 8 {
+	if !alone && (at%8)+5 > 8 || pt.crowded(at) {
 		return false
 	}
 	slot, ok := pt.slot(at)
@@ -199,6 +216,10 @@ func (pt *Patcher) install(at, n uintptr, prefix []byte, ret uintptr, alone bool
 // one thread: a call blocked in another thread would return into the
 // rewritten bytes.
 func (pt *Patcher) installAfter(site uintptr, insn []byte, cont uintptr, a mm.Area) (uintptr, bool) {
+	if pt.crowded(site) {
+		return 0, false
+	}
+	pt.p.Log.Debugf("patch: site %#x (syscall; % x)", site, insn)
 	slot, ok := pt.slot(site)
 	if !ok {
 		return 0, false
