@@ -48,7 +48,7 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 		p.Hostname = host.Info().Hostname
 	}
 	p.SetCreds(kernel.Creds{Uid: cfg.Uid, Euid: cfg.Uid, Suid: cfg.Uid, Fsuid: cfg.Uid,
-		Gid: cfg.Gid, Egid: cfg.Gid, Sgid: cfg.Gid, Fsgid: cfg.Gid})
+		Gid: cfg.Gid, Egid: cfg.Gid, Sgid: cfg.Gid, Fsgid: cfg.Gid, Cap: initialCaps(cfg, host.Info())})
 	p.SetRlimit(unix.RLIMIT_STACK, kernel.Rlimit{Cur: cfg.StackSize, Max: kernel.RlimInfinity})
 	p.SetRlimit(unix.RLIMIT_NOFILE, kernel.Rlimit{Cur: uint64(cfg.FDsLimit), Max: 1 << 20})
 
@@ -209,4 +209,14 @@ func openStdio(p *kernel.Process) error {
 		}
 	}
 	return nil
+}
+
+// initialCaps are the first process's capability sets: the host process's
+// own in quick mode, otherwise those of loader.uid.
+func initialCaps(cfg *manifest.Config, info *pal.Info) kernel.CapSets {
+	if !cfg.HostCaps {
+		return kernel.InitialCaps(cfg.Uid)
+	}
+	c := info.Caps
+	return kernel.CapSets{Effective: c[0], Permitted: c[1], Inheritable: c[2], Bounding: c[3], Ambient: c[4]}
 }

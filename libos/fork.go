@@ -46,6 +46,7 @@ type checkpoint struct {
 	Personality          uint32
 	Dumpable, Nice       int
 	NoNewPrivs           bool
+	Tunables             []string
 	Actions              []kernel.SigAction
 	LogLevel             int
 	Patch                []byte
@@ -186,7 +187,7 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 		Creds: p.Creds(), Cwd: p.Cwd(), Umask: p.Umask(), Rlimits: p.Rlimits(),
 		Exe: p.Exe, Argv: p.Argv, Envv: p.Envv, Auxv: p.Auxv,
 		Hostname: p.Hostname, BootID: p.BootID, StartTime: p.StartTime,
-		Personality: p.Personality, Dumpable: p.Dumpable, Nice: p.Nice, NoNewPrivs: p.NoNewPrivs,
+		Personality: p.Personality, Dumpable: p.Dumpable, Nice: p.Nice, NoNewPrivs: p.NoNewPrivs, Tunables: p.Tunables.Save(),
 		Actions: p.Actions(), LogLevel: p.Log.Level(),
 		MmapTop: p.MM.MmapTop, MmapBottom: p.MM.MmapBottom,
 	}
@@ -453,6 +454,7 @@ func RunChild(host pal.Host) (status int, reusable bool, err error) {
 	p.Exe, p.Argv, p.Envv, p.Auxv = cp.Exe, cp.Argv, cp.Envv, cp.Auxv
 	p.Hostname, p.BootID, p.StartTime = cp.Hostname, cp.BootID, cp.StartTime
 	p.Personality, p.Dumpable, p.Nice, p.NoNewPrivs = cp.Personality, cp.Dumpable, cp.Nice, cp.NoNewPrivs
+	p.Tunables.Load(cp.Tunables)
 	p.SetActions(cp.Actions)
 	setupProcess(p, cp.Patch == nil)
 	if pt, ok := p.Patcher.(*amd64.Patcher); ok && cp.Patch != nil {

@@ -26,6 +26,7 @@ func (cp *checkpoint) encode(e *wire.Encoder) {
 	wire.Raw(e, &cp.StartTime)
 	e.Uint(uint64(cp.Personality))
 	e.Bool(cp.NoNewPrivs)
+	e.Strings(cp.Tunables)
 	e.Bool(cp.Vfork)
 	wire.RawSlice(e, cp.Actions)
 	e.Data(cp.Patch)
@@ -101,6 +102,7 @@ func (cp *checkpoint) decode(d *wire.Decoder) {
 	wire.RawIn(d, &cp.StartTime)
 	cp.Personality = uint32(d.Uint())
 	cp.NoNewPrivs = d.Bool()
+	cp.Tunables = d.Strings()
 	cp.Vfork = d.Bool()
 	cp.Actions = wire.RawSliceIn[kernel.SigAction](d)
 	cp.Patch = d.Data()
@@ -157,6 +159,8 @@ func encodeCreds(e *wire.Encoder, c *kernel.Creds) {
 		e.Int(int64(*v))
 	}
 	wire.Slice(e, c.Groups, func(e *wire.Encoder, g *int) { e.Int(int64(*g)) })
+	wire.Raw(e, &c.Cap)
+	e.Uint(uint64(c.Securebits))
 }
 
 func decodeCreds(d *wire.Decoder, c *kernel.Creds) {
@@ -164,6 +168,8 @@ func decodeCreds(d *wire.Decoder, c *kernel.Creds) {
 		*v = int(d.Int())
 	}
 	c.Groups = wire.SliceIn(d, func(d *wire.Decoder, g *int) { *g = int(d.Int()) })
+	wire.RawIn(d, &c.Cap)
+	c.Securebits = uint32(d.Uint())
 }
 
 func credInts(c *kernel.Creds) []*int {

@@ -13,13 +13,13 @@ import (
 func TestCheckpointRoundTrip(t *testing.T) {
 	cp := checkpoint{
 		Pid: 7, Ppid: 1, Pgid: 7, Sid: 1,
-		Creds: kernel.Creds{Uid: 1000, Euid: 1000, Gid: 100, Groups: []int{4, 24}},
+		Creds: kernel.Creds{Uid: 1000, Euid: 1000, Gid: 100, Groups: []int{4, 24}, Cap: kernel.CapSets{Effective: 1, Permitted: 3, Inheritable: 2, Bounding: 7, Ambient: 2}, Securebits: 16},
 		Cwd:   "/tmp", Umask: 0o22,
 		Rlimits: []kernel.Rlimit{{Cur: 1024, Max: 4096}},
 		Exe:     "/bin/sh", Argv: []string{"sh", "-c", "x"}, Envv: []string{"A=1"},
 		Auxv: []uint64{6, 4096}, Hostname: "h", BootID: [16]byte{1, 2},
 		StartTime: pal.Timespec{Sec: 5, Nsec: 6}, Personality: 8, Dumpable: 1, Nice: -2,
-		NoNewPrivs: true, Actions: []kernel.SigAction{{Handler: 1, Flags: 2, Restorer: 3, Mask: 4}},
+		NoNewPrivs: true, Tunables: []string{"sys/vm/overcommit_memory=1"}, Actions: []kernel.SigAction{{Handler: 1, Flags: 2, Restorer: 3, Mask: 4}},
 		LogLevel: 2, Patch: []byte{9, 9},
 		Mounts: []mountState{{Path: "/", Type: "chroot", Source: "file:/", Handle: 0, CoverAttrs: true}},
 		Files:  []fileState{{Handle: 1, Flags: 2, Path: "/dev/null", Mount: "/dev", State: []byte("s")}},
@@ -41,7 +41,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// Every field must be carried: a new one that encode forgets shows up
 	// here as a difference.
-	if n := reflect.TypeOf(cp).NumField(); n != 33 {
+	if n := reflect.TypeOf(cp).NumField(); n != 34 {
 		t.Errorf("checkpoint has %d fields: extend encode, decode and this test", n)
 	}
 }

@@ -52,6 +52,9 @@ type Info struct {
 	// holding the return address, enters the host's system-call path
 	// without a trap. Empty if the host has no such path.
 	SyscallJump []byte
+	// Caps are the capability sets the host process runs with:
+	// effective, permitted, inheritable, bounding and ambient.
+	Caps [5]uint64
 	// FSGSBase says whether entering and leaving guest code switches the
 	// FS base without a host system call (the CPU's FSGSBASE instructions).
 	FSGSBase bool

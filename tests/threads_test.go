@@ -19,6 +19,17 @@ import (
 // patched and the trap path.
 func TestSignals(t *testing.T) { suiteSameAsNative(t, "signals") }
 
+// Capabilities (capget/capset, prctl, across fork and setuid, a dropped
+// capability refusing chroot), oom_score_adj and /proc/sys values.
+func TestCapsAndProcTunables(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "caps", mode))
+		if !strings.Contains(r.Stdout, "chroot without CAP_SYS_CHROOT: -1 EPERM") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}
+
 // A hundred children send their parent SIGUSR1 (SA_RESTART) while it is
 // blocked in waitpid, read, nanosleep and futex: the calls restart again
 // and again at call sites that have been rewritten, and every later call

@@ -39,7 +39,7 @@ func (p *Process) OpenExec(name string) (*vfs.File, error) {
 	}
 	c := p.Creds()
 	exec := st.Mode&0o111 != 0
-	if c.Euid != 0 {
+	if !c.Capable(unix.CAP_DAC_OVERRIDE) {
 		switch {
 		case int(st.Uid) == c.Euid:
 			exec = st.Mode&0o100 != 0
@@ -94,6 +94,9 @@ func (t *Task) Exec(name string, argv, envp []string) error {
 		return err
 	}
 	p.FDs.CloseOnExec()
+	c := p.Creds()
+	c.CapsOnExec()
+	p.SetCreds(c)
 	p.ResetActionsForExec()
 	p.DeleteTimers()
 	t.AltStack = [3]uint64{}

@@ -24,6 +24,10 @@ type Creds struct {
 	Uid, Euid, Suid, Fsuid int
 	Gid, Egid, Sgid, Fsgid int
 	Groups                 []int
+	// Cap are the capability sets (caps.go), Securebits the
+	// prctl(PR_SET_SECUREBITS) flags.
+	Cap        CapSets
+	Securebits uint32
 }
 
 // Rlimit is one resource limit.
@@ -84,9 +88,11 @@ type Process struct {
 	BootID     [16]byte
 
 	// Process attributes set through prctl and personality.
-	PdeathSig   int
-	Dumpable    int
-	NoNewPrivs  bool
+	PdeathSig  int
+	Dumpable   int
+	NoNewPrivs bool
+	// Tunables are the written /proc/sys values and oom_score_adj.
+	Tunables    Tunables
 	Subreaper   bool
 	Personality uint32
 	Nice        int

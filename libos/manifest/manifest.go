@@ -48,6 +48,10 @@ type Config struct {
 	BrkMaxSize     uint64   // sys.brk.max_size (0: no limit but the address space)
 	FDsLimit       int      // sys.fds.limit
 	Hostname       string   // the guest's host name
+	// HostCaps (quick mode) starts the guest with the capability sets of
+	// the gophene process, as a native run would have them; otherwise
+	// they follow loader.uid (all for root, none for others).
+	HostCaps bool
 }
 
 // Defaults for a manifest that does not say.
@@ -454,5 +458,6 @@ func Quick(prog string, uid, gid int, cwd string) *Config {
 		StartDir:       cwd,
 		StackSize:      DefaultStackSize,
 		FDsLimit:       DefaultFDsLimit,
+		HostCaps:       true,
 	}
 }

@@ -46,33 +46,14 @@ func New(p *kernel.Process) *vfs.PseudoFS {
 		"loadavg":     text(func() string { return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(p.Tasks()), p.Pid) }),
 		"filesystems": text(func() string { return "nodev\tproc\nnodev\tdevtmpfs\nnodev\ttmpfs\n\text4\n" }),
 		"mounts":      link(func() string { return "self/mounts" }),
-		"sys": vfs.Dir(map[string]*vfs.Node{
-			"kernel": vfs.Dir(map[string]*vfs.Node{
-				"osrelease":    text(func() string { return info.KernelRelease + "\n" }),
-				"ostype":       text(func() string { return "Linux\n" }),
-				"version":      text(func() string { return info.KernelVersion + "\n" }),
-				"hostname":     text(func() string { return p.Hostname + "\n" }),
-				"domainname":   text(func() string { return "(none)\n" }),
-				"pid_max":      text(func() string { return "4194304\n" }),
-				"threads-max":  text(func() string { return "127409\n" }),
-				"ngroups_max":  text(func() string { return "65536\n" }),
-				"cap_last_cap": text(func() string { return "40\n" }),
-				"overflowuid":  text(func() string { return "65534\n" }),
-				"overflowgid":  text(func() string { return "65534\n" }),
-				"random": vfs.Dir(map[string]*vfs.Node{
-					"boot_id": text(func() string { return uuid(p, "boot") }),
-					"uuid":    text(func() string { return uuid(p, "") }),
-				}),
-			}),
-			"vm": vfs.Dir(map[string]*vfs.Node{
-				"overcommit_memory": text(func() string { return "0\n" }),
-				"max_map_count":     text(func() string { return "65530\n" }),
-				"mmap_min_addr":     text(func() string { return "65536\n" }),
-			}),
-			"fs": vfs.Dir(map[string]*vfs.Node{
-				"file-max": text(func() string { return "9223372036854775807\n" }),
-				"nr_open":  text(func() string { return "1048576\n" }),
-			}),
+		"sys": sysctlTree(p, map[string]func() string{
+			"kernel/osrelease":      func() string { return info.KernelRelease },
+			"kernel/ostype":         func() string { return "Linux" },
+			"kernel/version":        func() string { return info.KernelVersion },
+			"kernel/hostname":       func() string { return p.Hostname },
+			"kernel/domainname":     func() string { return "(none)" },
+			"kernel/random/boot_id": func() string { return strings.TrimSpace(uuid(p, "boot")) },
+			"kernel/random/uuid":    func() string { return strings.TrimSpace(uuid(p, "")) },
 		}),
 	})
 	root.Children[pid] = processDir(p)
@@ -159,19 +140,20 @@ func processDir(p *kernel.Process) *vfs.Node {
 			}
 			return b
 		}),
-		"comm":          text(func() string { return mainTask(p).Name + "\n" }),
-		"maps":          text(func() string { return maps(p) }),
-		"stat":          text(func() string { return pidStat(p, mainTask(p)) }),
-		"statm":         text(func() string { return statm(p) }),
-		"status":        text(func() string { return status(p, mainTask(p)) }),
-		"mounts":        text(func() string { return mounts(p) }),
-		"mountinfo":     text(func() string { return mountinfo(p) }),
-		"limits":        text(func() string { return limits(p) }),
-		"oom_score_adj": text(func() string { return "0\n" }),
-		"oom_score":     text(func() string { return "0\n" }),
-		"loginuid":      text(func() string { return "4294967295\n" }),
-		"cgroup":        text(func() string { return "0::/\n" }),
+		"comm":      text(func() string { return mainTask(p).Name + "\n" }),
+		"maps":      text(func() string { return maps(p) }),
+		"stat":      text(func() string { return pidStat(p, mainTask(p)) }),
+		"statm":     text(func() string { return statm(p) }),
+		"status":    text(func() string { return status(p, mainTask(p)) }),
+		"mounts":    text(func() string { return mounts(p) }),
+		"mountinfo": text(func() string { return mountinfo(p) }),
+		"limits":    text(func() string { return limits(p) }),
+		"loginuid":  text(func() string { return "4294967295\n" }),
+		"cgroup":    text(func() string { return "0::/\n" }),
 	})
+	for name, n := range oomFiles(p) {
+		d.Children[name] = n
+	}
 	d.Children["fd"] = fdDir(p, true)
 	d.Children["fdinfo"] = fdDir(p, false)
 	d.Children["task"] = &vfs.Node{Mode: unix.S_IFDIR | 0o555,
@@ -354,7 +336,8 @@ func status(p *kernel.Process, t *kernel.Task) string {
 	pnd, shd := t.PendingSets()
 	fmt.Fprintf(&b, "SigQ:\t0/63704\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		pnd, shd, t.SigMask(), ign, cgt)
-	b.WriteString("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n")
+	fmt.Fprintf(&b, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n",
+		c.Cap.Inheritable, c.Cap.Permitted, c.Cap.Effective, c.Cap.Bounding, c.Cap.Ambient)
 	fmt.Fprintf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\nCpus_allowed_list:\t0-%d\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 		boolInt(p.NoNewPrivs), p.Info.CPUCount-1)
 	return b.String()

@@ -17,14 +17,14 @@ import (
 // execute/search) for the process's file-system identity.
 func permitted(t *kernel.Task, st *pal.Stat, want uint32) bool {
 	c := t.P.Creds()
-	return permittedFor(st, want, c.Fsuid, c.Fsgid, c.Groups)
+	return permittedFor(st, want, c.Fsuid, c.Fsgid, c.Groups, c.Cap.Effective)
 }
 
-func permittedFor(st *pal.Stat, want uint32, uid, gid int, groups []int) bool {
-	if uid == 0 {
-		// Root may do anything but execute a file with no execute bit.
-		return want&1 == 0 || vfs.IsDir(st.Mode) || st.Mode&0o111 != 0
-	}
+// permittedFor is Linux's generic_permission: the owner, group or other
+// bits, then CAP_DAC_OVERRIDE (anything but executing a file with no
+// execute bit) and CAP_DAC_READ_SEARCH (reading files, reading and
+// searching directories) from the effective set caps.
+func permittedFor(st *pal.Stat, want uint32, uid, gid int, groups []int, caps uint64) bool {
 	mode := st.Mode
 	switch {
 	case int(st.Uid) == uid:
@@ -32,7 +32,15 @@ func permittedFor(st *pal.Stat, want uint32, uid, gid int, groups []int) bool {
 	case int(st.Gid) == gid || inGroups(int(st.Gid), groups):
 		mode >>= 3
 	}
-	return mode&want == want
+	if mode&want == want {
+		return true
+	}
+	has := func(c int) bool { return caps&(1<<uint(c)) != 0 }
+	dir := vfs.IsDir(st.Mode)
+	if has(unix.CAP_DAC_OVERRIDE) && (dir || want&1 == 0 || st.Mode&0o111 != 0) {
+		return true
+	}
+	return has(unix.CAP_DAC_READ_SEARCH) && want&2 == 0 && (dir || want == 4)
 }
 
 func inGroups(g int, groups []int) bool {
@@ -69,11 +77,16 @@ func doFaccessat(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) er
 		return unix.EROFS
 	}
 	c := t.P.Creds()
-	uid, gid := c.Uid, c.Gid
-	if flags&unix.AT_EACCESS != 0 {
-		uid, gid = c.Euid, c.Egid
+	// access(2) checks with the real ids, and with the capabilities of
+	// root if the real uid is 0 (none otherwise).
+	uid, gid, caps := c.Uid, c.Gid, c.Cap.Permitted
+	if c.Uid != 0 && c.Securebits&kernel.SecbitNoSetuidFixup == 0 {
+		caps = 0
 	}
-	if !permittedFor(&st, mode, uid, gid, c.Groups) {
+	if flags&unix.AT_EACCESS != 0 {
+		uid, gid, caps = c.Euid, c.Egid, c.Cap.Effective
+	}
+	if !permittedFor(&st, mode, uid, gid, c.Groups, caps) {
 		return unix.EACCES
 	}
 	return nil

@@ -116,7 +116,7 @@ func Fchdir(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // Chroot implements chroot(2) for the one root there is: "/" itself, which
 // is what programs that drop into a chroot of "/" expect.
 func Chroot(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if t.P.Creds().Euid != 0 {
+	if c := t.P.Creds(); !c.Capable(unix.CAP_SYS_CHROOT) {
 		return 0, unix.EPERM
 	}
 	loc, _, err := resolveAt(t, atFDCWD, a[0], 0)

@@ -78,21 +78,30 @@ func setIDs(privileged bool, r, e, s *int, nr, ne, ns uintptr) error {
 	return nil
 }
 
+// setUids makes c, whose uids changed from old's, the process's
+// credentials: the fsuid follows the effective uid, and the capability
+// sets follow the uids.
+func setUids(t *kernel.Task, c, old kernel.Creds) {
+	c.Fsuid = c.Euid
+	c.FixCapsForUids(old)
+	t.P.SetCreds(c)
+}
+
 // Setresuid implements setresuid(2).
 func Setresuid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
-	if err := setIDs(c.Euid == 0, &c.Uid, &c.Euid, &c.Suid, a[0]&keep, a[1]&keep, a[2]&keep); err != nil {
+	old := c
+	if err := setIDs(c.Capable(unix.CAP_SETUID), &c.Uid, &c.Euid, &c.Suid, a[0]&keep, a[1]&keep, a[2]&keep); err != nil {
 		return 0, err
 	}
-	c.Fsuid = c.Euid
-	t.P.SetCreds(c)
+	setUids(t, c, old)
 	return 0, nil
 }
 
 // Setresgid implements setresgid(2).
 func Setresgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
-	if err := setIDs(c.Euid == 0, &c.Gid, &c.Egid, &c.Sgid, a[0]&keep, a[1]&keep, a[2]&keep); err != nil {
+	if err := setIDs(c.Capable(unix.CAP_SETGID), &c.Gid, &c.Egid, &c.Sgid, a[0]&keep, a[1]&keep, a[2]&keep); err != nil {
 		return 0, err
 	}
 	c.Fsgid = c.Egid
@@ -107,14 +116,15 @@ func Setuid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if uint32(a[0]) == keep {
 		return 0, unix.EINVAL
 	}
-	if c.Euid == 0 {
-		c.Uid, c.Euid, c.Suid, c.Fsuid = id, id, id, id
+	old := c
+	if c.Capable(unix.CAP_SETUID) {
+		c.Uid, c.Euid, c.Suid = id, id, id
 	} else if id == c.Uid || id == c.Suid {
-		c.Euid, c.Fsuid = id, id
+		c.Euid = id
 	} else {
 		return 0, unix.EPERM
 	}
-	t.P.SetCreds(c)
+	setUids(t, c, old)
 	return 0, nil
 }
 
@@ -125,7 +135,7 @@ func Setgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if uint32(a[0]) == keep {
 		return 0, unix.EINVAL
 	}
-	if c.Euid == 0 {
+	if c.Capable(unix.CAP_SETGID) {
 		c.Gid, c.Egid, c.Sgid, c.Fsgid = id, id, id, id
 	} else if id == c.Gid || id == c.Sgid {
 		c.Egid, c.Fsgid = id, id
@@ -146,11 +156,11 @@ func Setreuid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			s = uintptr(c.Euid)
 		}
 	}
-	if err := setIDs(c.Euid == 0, &c.Uid, &c.Euid, &c.Suid, a[0]&keep, a[1]&keep, s); err != nil {
+	old := c
+	if err := setIDs(c.Capable(unix.CAP_SETUID), &c.Uid, &c.Euid, &c.Suid, a[0]&keep, a[1]&keep, s); err != nil {
 		return 0, err
 	}
-	c.Fsuid = c.Euid
-	t.P.SetCreds(c)
+	setUids(t, c, old)
 	return 0, nil
 }
 
@@ -164,7 +174,7 @@ func Setregid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			s = uintptr(c.Egid)
 		}
 	}
-	if err := setIDs(c.Euid == 0, &c.Gid, &c.Egid, &c.Sgid, a[0]&keep, a[1]&keep, s); err != nil {
+	if err := setIDs(c.Capable(unix.CAP_SETGID), &c.Gid, &c.Egid, &c.Sgid, a[0]&keep, a[1]&keep, s); err != nil {
 		return 0, err
 	}
 	c.Fsgid = c.Egid
@@ -177,8 +187,9 @@ func Setfsuid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
 	old := c.Fsuid
 	id := int(uint32(a[0]))
-	if c.Euid == 0 || id == c.Uid || id == c.Euid || id == c.Suid || id == c.Fsuid {
+	if c.Capable(unix.CAP_SETUID) || id == c.Uid || id == c.Euid || id == c.Suid || id == c.Fsuid {
 		c.Fsuid = id
+		c.FixCapsForFsuid(old)
 		t.P.SetCreds(c)
 	}
 	return uintptr(old), nil
@@ -189,7 +200,7 @@ func Setfsgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
 	old := c.Fsgid
 	id := int(uint32(a[0]))
-	if c.Euid == 0 || id == c.Gid || id == c.Egid || id == c.Sgid || id == c.Fsgid {
+	if c.Capable(unix.CAP_SETGID) || id == c.Gid || id == c.Egid || id == c.Sgid || id == c.Fsgid {
 		c.Fsgid = id
 		t.P.SetCreds(c)
 	}
@@ -222,7 +233,7 @@ func Getgroups(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // Setgroups implements setgroups(2).
 func Setgroups(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
-	if c.Euid != 0 {
+	if !c.Capable(unix.CAP_SETGID) {
 		return 0, unix.EPERM
 	}
 	n := int(a[0])

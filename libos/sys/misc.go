@@ -82,7 +82,7 @@ func doPrlimit(t *kernel.Task, pid, resource int, newAddr, oldAddr uintptr) erro
 			return unix.EINVAL
 		}
 		cur := t.P.Rlimit(resource)
-		if nl.Max > cur.Max && t.P.Creds().Euid != 0 {
+		if c := t.P.Creds(); nl.Max > cur.Max && !c.Capable(unix.CAP_SYS_RESOURCE) {
 			return unix.EPERM
 		}
 		if resource == unix.RLIMIT_NOFILE && nl.Max > maxNoFile {
@@ -119,6 +119,9 @@ func Setrlimit(t *kernel.Task, a kernel.Args) (uintptr, error) {
 
 // Prctl implements the prctl(2) options programs commonly use.
 func Prctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if r, err, ok := prctlCaps(t, a); ok {
+		return r, err
+	}
 	switch int(a[0]) {
 	case unix.PR_SET_NAME:
 		name, err := t.CString(a[1], 4096)
@@ -174,11 +177,6 @@ func Prctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	case unix.PR_GET_TID_ADDRESS:
 		v := uint64(t.ClearChildTid)
 		return boolErr(kernel.CopyOutObj(t, a[1], &v))
-	case unix.PR_CAPBSET_READ:
-		if a[1] > 40 {
-			return 0, unix.EINVAL
-		}
-		return 1, nil
 	case unix.PR_GET_SECCOMP:
 		return 0, nil
 	case unix.PR_GET_TIMERSLACK:

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
+	"gophene/pal"
 )
 
 // validOpenFlags are the flags open(2) knows.
@@ -31,9 +32,22 @@ func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintpt
 	if flags&unix.O_ACCMODE == unix.O_ACCMODE && flags&unix.O_PATH == 0 {
 		return 0, unix.EINVAL
 	}
+	check := needsAccessCheck(t, flags)
+	if check && flags&unix.O_CREAT != 0 {
+		// A file this open creates is not checked against its mode.
+		_, err := t.P.NS.Resolve(base, path, flags&unix.O_NOFOLLOW == 0)
+		check = err == nil
+	}
 	f, err := t.P.NS.Open(base, path, flags&^0x8000, mode)
 	if err != nil {
 		return 0, err
+	}
+	if check {
+		var st pal.Stat
+		if err := f.Impl.Stat(&st); err == nil && !permitted(t, &st, openWant(flags)) {
+			f.DecRef()
+			return 0, unix.EACCES
+		}
 	}
 	fd, err := t.P.FDs.Install(f, 0, flags&unix.O_CLOEXEC != 0)
 	if err != nil {
@@ -41,6 +55,35 @@ func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintpt
 		return 0, err
 	}
 	return uintptr(fd), nil
+}
+
+// openWant is the access an open asks for, as permission bits.
+func openWant(flags int) uint32 {
+	var want uint32
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		want = 4
+	case unix.O_WRONLY:
+		want = 2
+	default:
+		want = 6
+	}
+	if flags&unix.O_TRUNC != 0 {
+		want |= 2
+	}
+	return want
+}
+
+// needsAccessCheck says whether an open must be checked against the
+// file's permission bits: the host, where gophene may run as root, does
+// not check for the guest. A process with CAP_DAC_OVERRIDE (and
+// CAP_DAC_READ_SEARCH for a read) passes any check an open makes.
+func needsAccessCheck(t *kernel.Task, flags int) bool {
+	if flags&unix.O_PATH != 0 {
+		return false
+	}
+	c := t.P.Creds()
+	return !c.Capable(unix.CAP_DAC_OVERRIDE)
 }
 
 func doOpenat(t *kernel.Task, dirfd, addr uintptr, flags int, mode uint32) (uintptr, error) {

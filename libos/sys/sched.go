@@ -125,7 +125,7 @@ func SchedSetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil || policy == schedDeadline || int(prio) < lo || int(prio) > hi {
 		return 0, unix.EINVAL
 	}
-	if (policy == schedFIFO || policy == schedRR) && t.P.Creds().Euid != 0 {
+	if c := t.P.Creds(); (policy == schedFIFO || policy == schedRR) && !c.Capable(unix.CAP_SYS_NICE) {
 		return 0, unix.EPERM
 	}
 	target.Policy, target.Priority = policy, int(prio)
@@ -205,7 +205,7 @@ func Setpriority(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, err
 	}
 	nice := max(-20, min(19, int(int32(a[2]))))
-	if nice < t.P.Nice && t.P.Creds().Euid != 0 {
+	if c := t.P.Creds(); nice < t.P.Nice && !c.Capable(unix.CAP_SYS_NICE) {
 		return 0, unix.EACCES
 	}
 	t.P.Nice = nice

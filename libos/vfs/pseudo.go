@@ -26,8 +26,11 @@ type Node struct {
 	List     func() []string         // names of dynamic children
 	Lookup   func(name string) *Node // a dynamic child, or nil
 
-	// Regular files: the content, made when the file is opened.
-	Read func() ([]byte, error)
+	// Regular files: the content, made when the file is opened, and for
+	// writable ones what a write does with the bytes written (each write
+	// call on its own, as Linux's /proc and /sys files take them).
+	Read  func() ([]byte, error)
+	Write func(data []byte) error
 	// Symbolic links: the target.
 	Link func() (string, error)
 	// Devices and other special files: how to open one.
@@ -42,6 +45,12 @@ func Dir(children map[string]*Node) *Node {
 // RegularFile makes a read-only regular file whose content read produces.
 func RegularFile(read func() ([]byte, error)) *Node {
 	return &Node{Mode: unix.S_IFREG | 0o444, Read: read}
+}
+
+// WritableFile makes a regular file, writable by its owner (root), whose
+// content read produces and to which write hands what is written.
+func WritableFile(read func() ([]byte, error), write func([]byte) error) *Node {
+	return &Node{Mode: unix.S_IFREG | 0o644, Read: read, Write: write}
 }
 
 // Symlink makes a symbolic link whose target link produces.
@@ -159,7 +168,7 @@ func (fs *PseudoFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
 	if n.Open != nil {
 		return n.Open(flags)
 	}
-	if flags&unix.O_ACCMODE != unix.O_RDONLY {
+	if flags&unix.O_ACCMODE != unix.O_RDONLY && n.Write == nil {
 		return nil, unix.EACCES
 	}
 	data, err := n.Read()
@@ -228,6 +237,21 @@ func (f *contentFile) Pread(p []byte, off int64) (int, error) {
 	}
 	return copy(p, f.data[off:]), nil
 }
+
+func (f *contentFile) Write(p []byte) (int, error) { return f.Pwrite(p, 0) }
+
+func (f *contentFile) Pwrite(p []byte, off int64) (int, error) {
+	if f.n.Write == nil {
+		return 0, unix.EBADF
+	}
+	if err := f.n.Write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Truncate is accepted and does nothing: shells open with O_TRUNC.
+func (f *contentFile) Truncate(int64) error { return nil }
 
 func (f *contentFile) Seek(off int64, whence int) (int64, error) {
 	return seekIn(&f.mu, &f.pos, off, whence, int64(len(f.data)))

@@ -198,6 +198,7 @@ func (h *Host) readInfo() error {
 		h.info.KernelVersion = unix.ByteSliceToString(uts.Version[:])
 		h.info.Hostname = unix.ByteSliceToString(uts.Nodename[:])
 	}
+	h.info.Caps = hostCaps()
 	// jmp *%gs:cbEntryOffset
 	h.info.SyscallJump = []byte{0x65, 0xff, 0x24, 0x25,
 		byte(cbEntryOffset & 0xff), byte(cbEntryOffset >> 8), 0, 0}

@@ -73,3 +73,31 @@ func (h *Host) DebugLog(msg []byte) {
 		}
 	}
 }
+
+// hostCaps reads this process's capability sets: effective, permitted,
+// inheritable, bounding and ambient.
+func hostCaps() (sets [5]uint64) {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if unix.Capget(&hdr, &data[0]) == nil {
+		for i, d := range data {
+			sets[0] |= uint64(d.Effective) << (32 * i)
+			sets[1] |= uint64(d.Permitted) << (32 * i)
+			sets[2] |= uint64(d.Inheritable) << (32 * i)
+		}
+	}
+	for c := uintptr(0); c < 64; c++ {
+		r, _, e := unix.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAPBSET_READ, c, 0, 0, 0, 0)
+		if e != 0 {
+			break
+		}
+		if r == 1 {
+			sets[3] |= 1 << c
+		}
+		r, _, e = unix.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, c, 0, 0, 0)
+		if e == 0 && r == 1 {
+			sets[4] |= 1 << c
+		}
+	}
+	return sets
+}
