@@ -30,6 +30,16 @@ func TestCapsAndProcTunables(t *testing.T) {
 	}
 }
 
+// System V message queues and semaphores shared by processes: a producer
+// and a consumer, a SEM_UNDO hold released by its holder's death, waits
+// woken by removal, permissions and errors (tests/guests/sysvipc.c).
+func TestSysVIPC(t *testing.T) {
+	r := sameAsNative(t, guest(t, "sysvipc", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "after the holder died: ok") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
 // A hundred children send their parent SIGUSR1 (SA_RESTART) while it is
 // blocked in waitpid, read, nanosleep and futex: the calls restart again
 // and again at call sites that have been rewritten, and every later call

@@ -37,8 +37,11 @@ const (
 	msgJobState // the sender stopped or continued
 	msgGetFg
 	msgSetFg
-	msgHostPid  // the sender runs as this host process (Pid)
-	msgGuestPid // which guest process runs as host process Pid?
+	msgHostPid   // the sender runs as this host process (Pid)
+	msgGuestPid  // which guest process runs as host process Pid?
+	msgSysV      // a SysV IPC call (Data: SysvReq; the reply's Data: SysvResp)
+	msgSysVWait  // answer once the SysV IPC state moves past generation Status
+	msgSysVCount // a semaphore waiter starts (Status 1) or stops (-1) waiting
 	// leader → process
 	msgSignal
 	msgChildExit
@@ -60,6 +63,7 @@ type Msg struct {
 	Comm                 string
 	Argv                 []string
 	Procs                []ProcInfo
+	Data                 []byte
 }
 
 // ProcInfo is what the leader knows of a process (for /proc/[pid]).
@@ -162,6 +166,7 @@ func (m *Msg) encode(e *wire.Encoder) {
 		e.String(p.Comm)
 		e.Strings(p.Argv)
 	})
+	e.Data(m.Data)
 }
 
 func (m *Msg) decode(d *wire.Decoder) {
@@ -182,10 +187,12 @@ func (m *Msg) decode(d *wire.Decoder) {
 		p.Comm = d.String()
 		p.Argv = d.Strings()
 	})
+	m.Data = d.Data()
 }
 
-// call sends a request and waits for its reply.
-func (l *Link) call(m *Msg) (*Msg, error) {
+// start sends a request and returns the channel its reply arrives on (it
+// is closed if the link closes first).
+func (l *Link) start(m *Msg) (chan *Msg, error) {
 	ch := make(chan *Msg, 1)
 	l.mu.Lock()
 	l.id++
@@ -193,6 +200,18 @@ func (l *Link) call(m *Msg) (*Msg, error) {
 	l.wait[m.ID] = ch
 	l.mu.Unlock()
 	if err := l.send(m); err != nil {
+		l.mu.Lock()
+		delete(l.wait, m.ID)
+		l.mu.Unlock()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// call sends a request and waits for its reply.
+func (l *Link) call(m *Msg) (*Msg, error) {
+	ch, err := l.start(m)
+	if err != nil {
 		return nil, err
 	}
 	r, ok := <-ch

@@ -18,6 +18,8 @@ type Leader struct {
 	nextPid int
 	procs   map[int]*procEntry
 	fg      int // the terminal's foreground process group
+
+	sysv *sysvIPC // the guest's SysV IPC objects
 }
 
 type procEntry struct {
@@ -31,7 +33,7 @@ type procEntry struct {
 
 // NewLeader makes the leader for p, which becomes pid 1.
 func NewLeader(p *Process) *Leader {
-	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1}
+	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1, sysv: newSysvIPC()}
 	l.procs[1] = &procEntry{ProcInfo: ProcInfo{Pid: 1, Pgid: 1, Sid: 1}}
 	return l
 }
@@ -73,6 +75,8 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.exited(pid, int(unix.SIGKILL), pal.Times{}, true)
 	case m.Kind == msgAttach:
 		l.attach(m.Pid, hd, m.HostPid)
+	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
+		l.sysvRequest(link, m)
 	case !l.notice(pid, m):
 		link.reply(m, l.request(pid, m))
 	case m.Kind == msgExit:
@@ -157,6 +161,7 @@ func (l *Leader) deliver(e *procEntry, m *Msg) {
 
 // exited records that pid ended with a wait status and tells its parent.
 func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
+	l.sysv.exited(pid)
 	l.mu.Lock()
 	e := l.procs[pid]
 	if e == nil || e.Zombie {

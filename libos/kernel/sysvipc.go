@@ -1,0 +1,1015 @@
+package kernel
+
+// System V IPC: message queues and semaphore sets, shared by every process
+// of the guest. The objects live in the leader (pid 1), like the process
+// table; other processes reach them with one request per call over their
+// link (msgSysV), and one that must wait asks the leader to answer when
+// anything changed (msgSysVWait), then tries again. Semaphore adjustments
+// made with SEM_UNDO are kept per process and applied when it exits.
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gophene/libos/wire"
+)
+
+// Operations of a SysV request.
+const (
+	SysvMsgget = iota + 1
+	SysvMsgsnd
+	SysvMsgrcv
+	SysvMsgctl
+	SysvSemget
+	SysvSemop
+	SysvSemctl
+	SysvSemNsems // how many semaphores set A[0] has (semctl SETALL)
+)
+
+// Object kinds, which number id spaces of their own.
+const (
+	ipcMsg = iota
+	ipcSem
+	ipcKinds
+)
+
+// Linux's limits (and /proc/sys/kernel defaults).
+const (
+	ipcMni      = 32000 // msgmni, semmni
+	msgMax      = 8192  // largest message
+	msgMnb      = 16384 // default queue size in bytes
+	semMsl      = 32000 // semaphores per set
+	semOpm      = 500   // operations per semop
+	semVmx      = 32767 // largest semaphore value
+	ipcSeqMult  = 32768 // ids are index + seq * this
+	ipcPrivate  = 0
+	ipcCreat    = 0o1000
+	ipcExcl     = 0o2000
+	ipcNowait   = 0o4000
+	msgNoerror  = 0o10000
+	msgExcept   = 0o20000
+	msgCopy     = 0o40000
+	semUndo     = 0x1000
+	errWouldBlk = unix.Errno(0x7fff) // the call must wait (never returned to the guest)
+)
+
+// SysvReq is one SysV IPC call, with what the leader needs of the caller.
+type SysvReq struct {
+	Op, Pid     int
+	Euid, Egid  int
+	Groups      []int
+	Caps        uint64
+	A           [4]int64 // the call's numeric arguments
+	Data        []byte   // message text, semaphore operations or values
+	Waited      bool     // the caller waited for this object before
+	TimeoutNsec int64    // semtimedop: 0 none
+}
+
+// SysvResp is the leader's answer.
+type SysvResp struct {
+	R     int64
+	Errno int
+	Data  []byte
+	Gen   uint64 // the state's generation when answered
+}
+
+func (q *SysvReq) encode(e *wire.Encoder) {
+	for _, v := range []int{q.Op, q.Pid, q.Euid, q.Egid} {
+		e.Int(int64(v))
+	}
+	wire.Slice(e, q.Groups, func(e *wire.Encoder, g *int) { e.Int(int64(*g)) })
+	e.Uint(q.Caps)
+	for _, v := range q.A {
+		e.Int(v)
+	}
+	e.Data(q.Data)
+	e.Bool(q.Waited)
+}
+
+func (q *SysvReq) decode(d *wire.Decoder) {
+	for _, v := range []*int{&q.Op, &q.Pid, &q.Euid, &q.Egid} {
+		*v = int(d.Int())
+	}
+	q.Groups = wire.SliceIn(d, func(d *wire.Decoder, g *int) { *g = int(d.Int()) })
+	q.Caps = d.Uint()
+	for i := range q.A {
+		q.A[i] = d.Int()
+	}
+	q.Data = d.Data()
+	q.Waited = d.Bool()
+}
+
+func (r *SysvResp) encode(e *wire.Encoder) {
+	e.Int(r.R)
+	e.Int(int64(r.Errno))
+	e.Data(r.Data)
+	e.Uint(r.Gen)
+}
+
+func (r *SysvResp) decode(d *wire.Decoder) {
+	r.R = d.Int()
+	r.Errno = int(d.Int())
+	r.Data = d.Data()
+	r.Gen = d.Uint()
+}
+
+// ipcPerm is struct ipc64_perm's content.
+type ipcPerm struct {
+	key                  int32
+	uid, gid, cuid, cgid int
+	mode                 int
+	seq                  int
+}
+
+type ipcMessage struct {
+	mtype int64
+	text  []byte
+}
+
+type semaphore struct {
+	val, pid int
+}
+
+// ipcObject is a message queue or a semaphore set.
+type ipcObject struct {
+	kind    int
+	id      int
+	perm    ipcPerm
+	removed bool
+	ctime   int64
+	// message queues
+	msgs               []ipcMessage
+	qbytes, cbytes     int
+	lspid, lrpid       int
+	stime, rtime       int64
+	waitSend, waitRecv int
+	// semaphore sets
+	sems  []semaphore
+	otime int64
+	ncnt  []int // waiting for a value to grow, per semaphore
+	zcnt  []int // waiting for zero
+}
+
+type undoKey struct{ id, num int }
+
+// sysvIPC is the leader's SysV IPC state.
+type sysvIPC struct {
+	mu      sync.Mutex
+	gen     uint64
+	changed chan struct{} // closed and replaced at every change
+	seq     int
+	objs    map[int]*ipcObject
+	keys    [ipcKinds]map[int32]int
+	undo    map[int]map[undoKey]int // pid → adjustments
+}
+
+func newSysvIPC() *sysvIPC {
+	s := &sysvIPC{changed: make(chan struct{}), objs: map[int]*ipcObject{}, undo: map[int]map[undoKey]int{}}
+	for i := range s.keys {
+		s.keys[i] = map[int32]int{}
+	}
+	return s
+}
+
+// bump records a change and wakes the waiters (mu held).
+func (s *sysvIPC) bump() {
+	s.gen++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// waitChange returns a channel closed once the state moves past gen.
+func (s *sysvIPC) waitChange(gen uint64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return s.changed
+}
+
+func now() int64 { return time.Now().Unix() }
+
+func (q *SysvReq) capable(c int) bool { return q.Caps&(1<<uint(c)) != 0 }
+
+// allowed is Linux's ipcperms: the owner, group or other bits of the
+// object's mode for the wanted access (4 read, 2 write), or CAP_IPC_OWNER.
+func (q *SysvReq) allowed(p *ipcPerm, want int) bool {
+	mode := p.mode
+	switch {
+	case q.Euid == p.uid || q.Euid == p.cuid:
+		mode >>= 6
+	case q.Egid == p.gid || q.Egid == p.cgid || inList(p.gid, q.Groups) || inList(p.cgid, q.Groups):
+		mode >>= 3
+	}
+	return mode&want == want || q.capable(unix.CAP_IPC_OWNER)
+}
+
+// owns says whether the caller may change or remove the object.
+func (q *SysvReq) owns(p *ipcPerm) bool {
+	return q.Euid == p.uid || q.Euid == p.cuid || q.capable(unix.CAP_SYS_ADMIN)
+}
+
+func inList(v int, l []int) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup finds the object id of kind; a caller that waited for it and
+// finds it gone gets EIDRM.
+func (s *sysvIPC) lookup(q *SysvReq, kind int, id int64) (*ipcObject, unix.Errno) {
+	o := s.objs[int(id)]
+	if id < 0 || o == nil || o.kind != kind {
+		if q.Waited {
+			return nil, unix.EIDRM
+		}
+		return nil, unix.EINVAL
+	}
+	return o, 0
+}
+
+// get is msgget and semget: find the object of key, or make one.
+func (s *sysvIPC) get(q *SysvReq, kind int, key int32, flags int, init func(o *ipcObject) unix.Errno, fits func(o *ipcObject) unix.Errno) (int64, unix.Errno) {
+	if key != ipcPrivate {
+		if id, ok := s.keys[kind][key]; ok {
+			o := s.objs[id]
+			if flags&ipcCreat != 0 && flags&ipcExcl != 0 {
+				return 0, unix.EEXIST
+			}
+			if !q.allowed(&o.perm, (flags>>6|flags>>3|flags)&7) {
+				return 0, unix.EACCES
+			}
+			if e := fits(o); e != 0 {
+				return 0, e
+			}
+			return int64(o.id), 0
+		}
+		if flags&ipcCreat == 0 {
+			return 0, unix.ENOENT
+		}
+	}
+	idx, n := -1, 0
+	used := map[int]bool{}
+	for _, o := range s.objs {
+		if o.kind == kind {
+			used[o.id%ipcSeqMult] = true
+			n++
+		}
+	}
+	if n >= ipcMni {
+		return 0, unix.ENOSPC
+	}
+	for i := 0; ; i++ {
+		if !used[i] {
+			idx = i
+			break
+		}
+	}
+	o := &ipcObject{kind: kind, perm: ipcPerm{key: key, uid: q.Euid, gid: q.Egid, cuid: q.Euid, cgid: q.Egid,
+		mode: flags & 0o777}, ctime: now()}
+	if e := init(o); e != 0 {
+		return 0, e
+	}
+	s.seq++
+	o.perm.seq = s.seq % 65536
+	o.id = idx + (s.seq%65536)*ipcSeqMult
+	s.objs[o.id] = o
+	if key != ipcPrivate {
+		s.keys[kind][key] = o.id
+	}
+	s.bump()
+	return int64(o.id), 0
+}
+
+// remove deletes an object (IPC_RMID): its waiters wake and find it gone.
+func (s *sysvIPC) remove(o *ipcObject) {
+	o.removed = true
+	delete(s.objs, o.id)
+	if id, ok := s.keys[o.kind][o.perm.key]; ok && id == o.id {
+		delete(s.keys[o.kind], o.perm.key)
+	}
+	if o.kind == ipcSem {
+		for _, u := range s.undo {
+			for k := range u {
+				if k.id == o.id {
+					delete(u, k)
+				}
+			}
+		}
+	}
+	s.bump()
+}
+
+// setPerm is IPC_SET's common part: uid, gid and the mode's low 9 bits.
+func setPerm(q *SysvReq, o *ipcObject, uid, gid, mode int) unix.Errno {
+	if !q.owns(&o.perm) {
+		return unix.EPERM
+	}
+	o.perm.uid, o.perm.gid = uid, gid
+	o.perm.mode = o.perm.mode&^0o777 | mode&0o777
+	o.ctime = now()
+	return 0
+}
+
+// Serve answers one request (mu taken here).
+func (s *sysvIPC) serve(q *SysvReq) SysvResp {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, data, e := s.do(q)
+	return SysvResp{R: r, Errno: int(e), Data: data, Gen: s.gen}
+}
+
+func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
+	switch q.Op {
+	case SysvMsgget:
+		r, e := s.get(q, ipcMsg, int32(q.A[0]), int(q.A[1]), func(o *ipcObject) unix.Errno {
+			o.qbytes = msgMnb
+			return 0
+		}, func(*ipcObject) unix.Errno { return 0 })
+		return r, nil, e
+	case SysvMsgsnd:
+		return s.msgsnd(q)
+	case SysvMsgrcv:
+		return s.msgrcv(q)
+	case SysvMsgctl:
+		return s.msgctl(q)
+	case SysvSemget:
+		nsems := q.A[1]
+		if nsems < 0 || nsems > semMsl {
+			return 0, nil, unix.EINVAL
+		}
+		r, e := s.get(q, ipcSem, int32(q.A[0]), int(q.A[2]), func(o *ipcObject) unix.Errno {
+			if nsems == 0 {
+				return unix.EINVAL
+			}
+			o.sems = make([]semaphore, nsems)
+			o.ncnt, o.zcnt = make([]int, nsems), make([]int, nsems)
+			return 0
+		}, func(o *ipcObject) unix.Errno {
+			if int(nsems) > len(o.sems) {
+				return unix.EINVAL
+			}
+			return 0
+		})
+		return r, nil, e
+	case SysvSemop:
+		return s.semop(q)
+	case SysvSemctl:
+		return s.semctl(q)
+	case SysvSemNsems:
+		o, e := s.lookup(q, ipcSem, q.A[0])
+		if e != 0 {
+			return 0, nil, e
+		}
+		return int64(len(o.sems)), nil, 0
+	}
+	return 0, nil, unix.ENOSYS
+}
+
+// msgsnd: A = id, mtype, flags; Data = the text.
+func (s *sysvIPC) msgsnd(q *SysvReq) (int64, []byte, unix.Errno) {
+	o, e := s.lookup(q, ipcMsg, q.A[0])
+	if e != 0 {
+		return 0, nil, e
+	}
+	if !q.allowed(&o.perm, 2) {
+		return 0, nil, unix.EACCES
+	}
+	n := len(q.Data)
+	if o.cbytes+n > o.qbytes || len(o.msgs)+1 > o.qbytes {
+		if int(q.A[2])&ipcNowait != 0 {
+			return 0, nil, unix.EAGAIN
+		}
+		return 0, nil, errWouldBlk
+	}
+	o.msgs = append(o.msgs, ipcMessage{mtype: q.A[1], text: append([]byte(nil), q.Data...)})
+	o.cbytes += n
+	o.lspid, o.stime = q.Pid, now()
+	s.bump()
+	return 0, nil, 0
+}
+
+// msgrcv: A = id, size, mtype, flags. The reply's R is the message type.
+func (s *sysvIPC) msgrcv(q *SysvReq) (int64, []byte, unix.Errno) {
+	o, e := s.lookup(q, ipcMsg, q.A[0])
+	if e != 0 {
+		return 0, nil, e
+	}
+	if !q.allowed(&o.perm, 4) {
+		return 0, nil, unix.EACCES
+	}
+	size, want, flags := q.A[1], q.A[2], int(q.A[3])
+	pick := -1
+	if flags&msgCopy != 0 {
+		if want >= 0 && want < int64(len(o.msgs)) {
+			pick = int(want)
+		}
+	} else {
+		for i, m := range o.msgs {
+			switch {
+			case want == 0:
+			case want > 0 && flags&msgExcept == 0 && m.mtype != want:
+				continue
+			case want > 0 && flags&msgExcept != 0 && m.mtype == want:
+				continue
+			case want < 0 && m.mtype > -want:
+				continue
+			case want < 0 && pick >= 0 && o.msgs[pick].mtype <= m.mtype:
+				continue
+			}
+			pick = i
+			if want >= 0 {
+				break
+			}
+		}
+	}
+	if pick < 0 {
+		if flags&ipcNowait != 0 {
+			return 0, nil, unix.ENOMSG
+		}
+		return 0, nil, errWouldBlk
+	}
+	m := o.msgs[pick]
+	if int64(len(m.text)) > size && flags&msgNoerror == 0 {
+		return 0, nil, unix.E2BIG
+	}
+	text := m.text[:min(int64(len(m.text)), size)]
+	if flags&msgCopy == 0 {
+		o.msgs = append(o.msgs[:pick:pick], o.msgs[pick+1:]...)
+		o.cbytes -= len(m.text)
+		o.lrpid, o.rtime = q.Pid, now()
+		s.bump()
+	}
+	return m.mtype, text, 0
+}
+
+// permBytes encodes struct ipc64_perm.
+func permBytes(b []byte, p *ipcPerm) {
+	le := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	le(0, uint32(p.key))
+	le(4, uint32(p.uid))
+	le(8, uint32(p.gid))
+	le(12, uint32(p.cuid))
+	le(16, uint32(p.cgid))
+	le(20, uint32(p.mode))
+	b[24], b[25] = byte(p.seq), byte(p.seq>>8)
+}
+
+func put64(b []byte, off int, v int64) {
+	for i := 0; i < 8; i++ {
+		b[off+i] = byte(v >> (8 * i))
+	}
+}
+
+func put32(b []byte, off int, v int) {
+	for i := 0; i < 4; i++ {
+		b[off+i] = byte(v >> (8 * i))
+	}
+}
+
+// IPC control commands.
+const (
+	ipcRmid   = 0
+	ipcSet    = 1
+	ipcStat   = 2
+	ipcInfo   = 3
+	msgStat   = 11
+	msgInfo   = 12
+	msgStatAn = 13
+	semGetpid = 11
+	semGetval = 12
+	semGetall = 13
+	semGetncn = 14
+	semGetzcn = 15
+	semSetval = 16
+	semSetall = 17
+	semStat   = 18
+	semInfo   = 19
+	semStatAn = 20
+)
+
+// statTarget finds the object of an IPC_STAT-like command: by id, or by
+// index for the *_STAT commands, which return the id.
+func (s *sysvIPC) statTarget(q *SysvReq, kind int, idOrIndex int64, byIndex bool) (*ipcObject, unix.Errno) {
+	if !byIndex {
+		return s.lookup(q, kind, idOrIndex)
+	}
+	for _, o := range s.objs {
+		if o.kind == kind && int64(o.id%ipcSeqMult) == idOrIndex {
+			return o, 0
+		}
+	}
+	return nil, unix.EINVAL
+}
+
+// maxIndex is the highest index in use of kind, as the *_INFO commands
+// return.
+func (s *sysvIPC) maxIndex(kind int) int64 {
+	m := int64(0)
+	for _, o := range s.objs {
+		if o.kind == kind {
+			m = max(m, int64(o.id%ipcSeqMult))
+		}
+	}
+	return m
+}
+
+// msgctl: A = id, cmd; Data = struct msqid64_ds for IPC_SET.
+func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
+	cmd := int(q.A[1])
+	switch cmd {
+	case ipcInfo, msgInfo:
+		b := make([]byte, 32)
+		qs, bytes := 0, 0
+		for _, o := range s.objs {
+			if o.kind == ipcMsg {
+				qs++
+				bytes += o.cbytes
+			}
+		}
+		pool, mapv, tql := 1024*ipcMni/1024, 32000, msgMax
+		if cmd == msgInfo {
+			pool, mapv, tql = qs, 0, bytes
+		}
+		for i, v := range []int{pool, mapv, msgMax, msgMnb, ipcMni, 16, tql, 0xffff} {
+			if i < 7 {
+				put32(b, 4*i, v)
+			} else {
+				b[28], b[29] = byte(v), byte(v>>8)
+			}
+		}
+		return s.maxIndex(ipcMsg), b, 0
+	case ipcStat, msgStat, msgStatAn:
+		o, e := s.statTarget(q, ipcMsg, q.A[0], cmd != ipcStat)
+		if e != 0 {
+			return 0, nil, e
+		}
+		if cmd != msgStatAn && !q.allowed(&o.perm, 4) {
+			return 0, nil, unix.EACCES
+		}
+		b := make([]byte, 120)
+		permBytes(b, &o.perm)
+		put64(b, 48, o.stime)
+		put64(b, 56, o.rtime)
+		put64(b, 64, o.ctime)
+		put64(b, 72, int64(o.cbytes))
+		put64(b, 80, int64(len(o.msgs)))
+		put64(b, 88, int64(o.qbytes))
+		put32(b, 96, o.lspid)
+		put32(b, 100, o.lrpid)
+		var r int64
+		if cmd != ipcStat {
+			r = int64(o.id)
+		}
+		return r, b, 0
+	case ipcSet, ipcRmid:
+		o, e := s.lookup(q, ipcMsg, q.A[0])
+		if e != 0 {
+			return 0, nil, e
+		}
+		if cmd == ipcRmid {
+			if !q.owns(&o.perm) {
+				return 0, nil, unix.EPERM
+			}
+			s.remove(o)
+			return 0, nil, 0
+		}
+		if len(q.Data) < 120 {
+			return 0, nil, unix.EFAULT
+		}
+		qbytes := int(le64(q.Data, 88))
+		if qbytes > msgMnb && qbytes > o.qbytes && !q.capable(unix.CAP_SYS_RESOURCE) {
+			return 0, nil, unix.EPERM
+		}
+		if e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20))); e != 0 {
+			return 0, nil, e
+		}
+		o.qbytes = qbytes
+		s.bump()
+		return 0, nil, 0
+	}
+	return 0, nil, unix.EINVAL
+}
+
+func le32(b []byte, off int) uint32 {
+	return uint32(b[off]) | uint32(b[off+1])<<8 | uint32(b[off+2])<<16 | uint32(b[off+3])<<24
+}
+
+func le64(b []byte, off int) uint64 { return uint64(le32(b, off)) | uint64(le32(b, off+4))<<32 }
+
+// semop: A = id; Data = struct sembuf[] (6 bytes each).
+func (s *sysvIPC) semop(q *SysvReq) (int64, []byte, unix.Errno) {
+	nsops := len(q.Data) / 6
+	o, e := s.lookup(q, ipcSem, q.A[0])
+	if e != 0 {
+		return 0, nil, e
+	}
+	type sembuf struct{ num, op, flg int }
+	ops := make([]sembuf, nsops)
+	alter := false
+	for i := range ops {
+		b := q.Data[6*i:]
+		ops[i] = sembuf{int(uint16(b[0]) | uint16(b[1])<<8), int(int16(uint16(b[2]) | uint16(b[3])<<8)), int(int16(uint16(b[4]) | uint16(b[5])<<8))}
+		if ops[i].num >= len(o.sems) {
+			return 0, nil, unix.EFBIG
+		}
+		alter = alter || ops[i].op != 0
+	}
+	want := 4
+	if alter {
+		want = 2
+	}
+	if !q.allowed(&o.perm, want) {
+		return 0, nil, unix.EACCES
+	}
+	// Try every operation on a copy: all or nothing.
+	vals := make([]int, len(o.sems))
+	for i, sm := range o.sems {
+		vals[i] = sm.val
+	}
+	for _, op := range ops {
+		v := vals[op.num]
+		switch {
+		case op.op > 0:
+			if v+op.op > semVmx {
+				return 0, nil, unix.ERANGE
+			}
+			vals[op.num] = v + op.op
+		case op.op < 0:
+			if v+op.op < 0 {
+				return s.semBlock(q, o, op.flg, op.num, false)
+			}
+			vals[op.num] = v + op.op
+		default:
+			if v != 0 {
+				return s.semBlock(q, o, op.flg, op.num, true)
+			}
+		}
+	}
+	for _, op := range ops {
+		if op.op == 0 {
+			continue
+		}
+		if op.flg&semUndo != 0 {
+			u := s.undo[q.Pid]
+			if u == nil {
+				u = map[undoKey]int{}
+				s.undo[q.Pid] = u
+			}
+			k := undoKey{o.id, op.num}
+			if u[k] -= op.op; u[k] == 0 {
+				delete(u, k)
+			}
+		}
+	}
+	for i := range o.sems {
+		if o.sems[i].val != vals[i] {
+			o.sems[i].val = vals[i]
+		}
+	}
+	for _, op := range ops {
+		o.sems[op.num].pid = q.Pid
+	}
+	o.otime = now()
+	s.bump()
+	return 0, nil, 0
+}
+
+// semBlock answers a semop that cannot go on now.
+func (s *sysvIPC) semBlock(q *SysvReq, o *ipcObject, flg, num int, zero bool) (int64, []byte, unix.Errno) {
+	if flg&ipcNowait != 0 {
+		return 0, nil, unix.EAGAIN
+	}
+	return int64(num), boolByte(zero), errWouldBlk
+}
+
+func boolByte(b bool) []byte {
+	if b {
+		return []byte{1}
+	}
+	return []byte{0}
+}
+
+// semWaiting counts a waiter on semaphore num of set id (GETNCNT and
+// GETZCNT report them); delta is +1 when it starts waiting, -1 after.
+func (s *sysvIPC) semWaiting(id, num int, zero bool, delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objs[id]
+	if o == nil || o.kind != ipcSem || num >= len(o.sems) {
+		return
+	}
+	if zero {
+		o.zcnt[num] += delta
+	} else {
+		o.ncnt[num] += delta
+	}
+}
+
+// semctl: A = id, num, cmd, arg (SETVAL's value); Data = SETALL's values
+// or IPC_SET's struct semid64_ds.
+func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
+	cmd := int(q.A[2])
+	switch cmd {
+	case ipcInfo, semInfo:
+		b := make([]byte, 40)
+		sets, total := 0, 0
+		for _, o := range s.objs {
+			if o.kind == ipcSem {
+				sets++
+				total += len(o.sems)
+			}
+		}
+		usz, aem := 20, 16
+		if cmd == semInfo {
+			usz, aem = sets, total
+		}
+		for i, v := range []int{ipcMni, ipcMni, ipcMni * semMsl, semMsl, semOpm, 0, usz, semVmx, aem, semVmx} {
+			put32(b, 4*i, v)
+		}
+		return s.maxIndex(ipcSem), b, 0
+	case ipcStat, semStat, semStatAn:
+		o, e := s.statTarget(q, ipcSem, q.A[0], cmd != ipcStat)
+		if e != 0 {
+			return 0, nil, e
+		}
+		if cmd != semStatAn && !q.allowed(&o.perm, 4) {
+			return 0, nil, unix.EACCES
+		}
+		b := make([]byte, 104)
+		permBytes(b, &o.perm)
+		put64(b, 48, o.otime)
+		put64(b, 64, o.ctime)
+		put64(b, 80, int64(len(o.sems)))
+		var r int64
+		if cmd != ipcStat {
+			r = int64(o.id)
+		}
+		return r, b, 0
+	}
+	o, e := s.lookup(q, ipcSem, q.A[0])
+	if e != 0 {
+		return 0, nil, e
+	}
+	num := int(q.A[1])
+	oneSem := func(access int) unix.Errno {
+		if num < 0 || num >= len(o.sems) {
+			return unix.EINVAL
+		}
+		if !q.allowed(&o.perm, access) {
+			return unix.EACCES
+		}
+		return 0
+	}
+	switch cmd {
+	case ipcRmid:
+		if !q.owns(&o.perm) {
+			return 0, nil, unix.EPERM
+		}
+		s.remove(o)
+		return 0, nil, 0
+	case ipcSet:
+		if len(q.Data) < 104 {
+			return 0, nil, unix.EFAULT
+		}
+		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
+		s.bump()
+		return 0, nil, e
+	case semGetval, semGetpid, semGetncn, semGetzcn:
+		if e := oneSem(4); e != 0 {
+			return 0, nil, e
+		}
+		switch cmd {
+		case semGetval:
+			return int64(o.sems[num].val), nil, 0
+		case semGetpid:
+			return int64(o.sems[num].pid), nil, 0
+		case semGetncn:
+			return int64(o.ncnt[num]), nil, 0
+		}
+		return int64(o.zcnt[num]), nil, 0
+	case semGetall:
+		if !q.allowed(&o.perm, 4) {
+			return 0, nil, unix.EACCES
+		}
+		b := make([]byte, 2*len(o.sems))
+		for i, sm := range o.sems {
+			b[2*i], b[2*i+1] = byte(sm.val), byte(sm.val>>8)
+		}
+		return 0, b, 0
+	case semSetval:
+		if e := oneSem(2); e != 0 {
+			return 0, nil, e
+		}
+		v := int(int32(q.A[3]))
+		if v < 0 || v > semVmx {
+			return 0, nil, unix.ERANGE
+		}
+		o.sems[num] = semaphore{val: v, pid: q.Pid}
+		s.clearUndo(o.id, num)
+	case semSetall:
+		if !q.allowed(&o.perm, 2) {
+			return 0, nil, unix.EACCES
+		}
+		if len(q.Data) < 2*len(o.sems) {
+			return 0, nil, unix.EFAULT
+		}
+		for i := range o.sems {
+			v := int(uint16(q.Data[2*i]) | uint16(q.Data[2*i+1])<<8)
+			if v > semVmx {
+				return 0, nil, unix.ERANGE
+			}
+		}
+		for i := range o.sems {
+			o.sems[i] = semaphore{val: int(uint16(q.Data[2*i]) | uint16(q.Data[2*i+1])<<8), pid: q.Pid}
+			s.clearUndo(o.id, i)
+		}
+	default:
+		return 0, nil, unix.EINVAL
+	}
+	o.ctime = now()
+	s.bump()
+	return 0, nil, 0
+}
+
+// clearUndo forgets every process's adjustment of a semaphore whose value
+// was set (SETVAL, SETALL).
+func (s *sysvIPC) clearUndo(id, num int) {
+	for _, u := range s.undo {
+		delete(u, undoKey{id, num})
+	}
+}
+
+// exited applies the SEM_UNDO adjustments of a process that ended.
+func (s *sysvIPC) exited(pid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.undo[pid]
+	delete(s.undo, pid)
+	if len(u) == 0 {
+		return
+	}
+	keys := make([]undoKey, 0, len(u))
+	for k := range u {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].id < keys[j].id || keys[i].id == keys[j].id && keys[i].num < keys[j].num
+	})
+	for _, k := range keys {
+		o := s.objs[k.id]
+		if o == nil || k.num >= len(o.sems) {
+			continue
+		}
+		v := min(max(o.sems[k.num].val+u[k], 0), semVmx)
+		o.sems[k.num] = semaphore{val: v, pid: pid}
+	}
+	s.bump()
+}
+
+// SysV performs a SysV IPC call for task t, waiting (interruptibly) when
+// the call must wait. timeout, when positive, bounds a semop's wait.
+func (t *Task) SysV(q *SysvReq, timeout time.Duration) (SysvResp, error) {
+	p := t.P
+	c := p.Creds()
+	q.Pid, q.Euid, q.Egid, q.Groups, q.Caps = p.Pid, c.Euid, c.Egid, c.Groups, c.Cap.Effective
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	for {
+		r, err := p.sysvCall(q)
+		if err != nil {
+			return r, err
+		}
+		if unix.Errno(r.Errno) != errWouldBlk {
+			if r.Errno != 0 {
+				return r, unix.Errno(r.Errno)
+			}
+			return r, nil
+		}
+		semNum, zero := int(r.R), len(r.Data) == 1 && r.Data[0] == 1
+		if q.Op == SysvSemop {
+			p.sysvCount(q.A[0], semNum, zero, 1)
+		}
+		err = p.sysvWait(t, r.Gen, deadline)
+		if q.Op == SysvSemop {
+			p.sysvCount(q.A[0], semNum, zero, -1)
+		}
+		if err != nil {
+			return r, err
+		}
+		q.Waited = true
+	}
+}
+
+// sysvCall sends one request to the leader, or serves it here in pid 1.
+func (p *Process) sysvCall(q *SysvReq) (SysvResp, error) {
+	if p.leader != nil {
+		return p.leader.sysv.serve(q), nil
+	}
+	var e wire.Encoder
+	q.encode(&e)
+	m, err := p.link.call(&Msg{Kind: msgSysV, Data: e.Bytes()})
+	if err != nil && m == nil {
+		return SysvResp{}, err
+	}
+	var r SysvResp
+	d := wire.NewDecoder(m.Data)
+	r.decode(d)
+	return r, d.Err()
+}
+
+// sysvCount updates a semaphore's count of waiters.
+func (p *Process) sysvCount(id int64, num int, zero bool, delta int) {
+	if p.leader != nil {
+		p.leader.sysv.semWaiting(int(id), num, zero, delta)
+		return
+	}
+	p.link.send(&Msg{Kind: msgSysVCount, Target: int(id), Sig: num, Status: delta, Pgid: boolToInt(zero)})
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sysvWait waits until the IPC state moves past gen, the task is
+// interrupted (ERESTARTNOHAND: a handler makes the call fail with EINTR)
+// or the deadline passes (EAGAIN).
+func (p *Process) sysvWait(t *Task, gen uint64, deadline <-chan time.Time) error {
+	var changed <-chan struct{}
+	if p.leader != nil {
+		changed = p.leader.sysv.waitChange(gen)
+	} else {
+		ch, err := p.link.start(&Msg{Kind: msgSysVWait, ID: 0, Status: int(gen)})
+		if err != nil {
+			return err
+		}
+		done := make(chan struct{})
+		go func() {
+			<-ch
+			close(done)
+		}()
+		changed = done
+	}
+	select {
+	case <-changed:
+		return nil
+	case <-deadline:
+		return unix.EAGAIN
+	case <-t.Interrupted():
+		if t.SignalPending() || t.Killed() {
+			return ErrRestartNoHand
+		}
+		return nil
+	}
+}
+
+// sysvRequest serves a SysV message from process pid in the leader; a
+// wait is answered from a goroutine of its own when the state changes.
+func (l *Leader) sysvRequest(link *Link, m *Msg) {
+	switch m.Kind {
+	case msgSysV:
+		var q SysvReq
+		d := wire.NewDecoder(m.Data)
+		q.decode(d)
+		r := &Msg{}
+		if d.Err() != nil {
+			r.Errno = int(unix.EINVAL)
+		} else {
+			resp := l.sysv.serve(&q)
+			var e wire.Encoder
+			resp.encode(&e)
+			r.Data = e.Bytes()
+		}
+		link.reply(m, r)
+	case msgSysVWait:
+		ch := l.sysv.waitChange(uint64(m.Status))
+		go func() {
+			select {
+			case <-ch:
+			case <-time.After(time.Second):
+				// Waiters that went away leave no trace for long.
+			}
+			link.reply(m, &Msg{})
+		}()
+	case msgSysVCount:
+		l.sysv.semWaiting(m.Target, m.Sig, m.Pgid != 0, m.Status)
+	}
+}

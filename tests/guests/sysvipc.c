@@ -1,0 +1,184 @@
+/* System V message queues and semaphores across processes: a producer and
+ * a consumer over a queue (by type, truncation, errors, removal waking a
+ * waiter with EIDRM), semaphores with SEM_UNDO released when the holder
+ * dies, timed waits, waiter counts, permissions after dropping root, and
+ * the errors of bad ids, keys and pointers. Every object is removed at
+ * the end, so a native run leaves nothing behind. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *en(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
+
+struct msg {
+	long mtype;
+	char text[64];
+};
+
+static void pause_ms(int ms) {
+	struct timespec ts = {0, ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static int wait_child(pid_t pid) {
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void queues(void) {
+	int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	printf("msgget private: %s\n", en(q));
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 30; i++) {
+			struct msg m = {1 + i % 3};
+			snprintf(m.text, sizeof m.text, "message %d of type %ld", i, m.mtype);
+			if (msgsnd(q, &m, strlen(m.text) + 1, 0) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	printf("producer exit: %d\n", wait_child(pid));
+	struct msqid_ds ds;
+	long r = msgctl(q, IPC_STAT, &ds);
+	printf("IPC_STAT: %s qnum=%lu lspid is child=%d mode=%o\n", en(r), (unsigned long)ds.msg_qnum, ds.msg_lspid == pid, ds.msg_perm.mode & 0777);
+	struct msg m;
+	int twos = 0;
+	while ((r = msgrcv(q, &m, sizeof m.text, 2, IPC_NOWAIT)) > 0)
+		twos++;
+	printf("type 2 messages: %d, then %s\n", twos, en(r));
+	r = msgrcv(q, &m, sizeof m.text, -1, 0);
+	printf("lowest type <= 1: %ld \"%s\"\n", r, m.text);
+	r = msgrcv(q, &m, 5, 0, 0);
+	printf("too small a buffer: %s\n", en(r));
+	r = msgrcv(q, &m, 5, 0, MSG_NOERROR);
+	printf("MSG_NOERROR: %ld \"%.5s\" type %ld\n", r, m.text, m.mtype);
+	r = msgrcv(q, &m, sizeof m.text, 3, MSG_EXCEPT);
+	printf("MSG_EXCEPT 3: type %ld\n", r < 0 ? -1 : m.mtype);
+	int left = 0;
+	while (msgrcv(q, &m, sizeof m.text, 0, IPC_NOWAIT) > 0)
+		left++;
+	printf("left: %d\n", left);
+	m.mtype = 0;
+	printf("mtype 0: %s\n", en(msgsnd(q, &m, 4, 0)));
+	m.mtype = 1;
+	printf("size too big: %s\n", en(msgsnd(q, &m, 100000, 0)));
+	printf("bad pointer: %s\n", en(msgsnd(q, (void *)8, 4, 0)));
+	/* A receiver blocked on the queue wakes with EIDRM when it goes. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		long r = msgrcv(q, &m, sizeof m.text, 0, 0);
+		printf("blocked receiver after removal: %s\n", en(r));
+		fflush(stdout);
+		_exit(0);
+	}
+	pause_ms(100);
+	printf("IPC_RMID: %s\n", en(msgctl(q, IPC_RMID, NULL)));
+	fflush(stdout);
+	wait_child(pid);
+	printf("send to removed: %s\n", en(msgsnd(q, &m, 4, 0)));
+	printf("bad id: %s\n", en(msgsnd(0x7ffffff, &m, 4, 0)));
+
+	key_t key = 0x47500000 | (getpid() & 0xffff);
+	printf("missing key: %s\n", en(msgget(key, 0600)));
+	int k = msgget(key, IPC_CREAT | IPC_EXCL | 0640);
+	printf("create key: %s\n", en(k));
+	printf("create again, excl: %s\n", en(msgget(key, IPC_CREAT | IPC_EXCL | 0640)));
+	printf("open again: same id %d\n", msgget(key, 0) == k);
+	/* Permissions: another user may not write a 0640 queue. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setgid(65534);
+		setuid(65534);
+		m.mtype = 1;
+		printf("other user sends: %s\n", en(msgsnd(k, &m, 4, IPC_NOWAIT)));
+		printf("other user removes: %s\n", en(msgctl(k, IPC_RMID, NULL)));
+		fflush(stdout);
+		_exit(0);
+	}
+	wait_child(pid);
+	printf("owner removes: %s\n", en(msgctl(k, IPC_RMID, NULL)));
+}
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+static void semaphores(void) {
+	int s = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+	printf("semget: %s\n", en(s));
+	printf("semget 0 sems: %s\n", en(semget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
+	unsigned short init[3] = {1, 0, 5};
+	printf("SETALL: %s\n", en(semctl(s, 0, SETALL, (union semun){.array = init})));
+	printf("SETVAL too big: %s\n", en(semctl(s, 0, SETVAL, (union semun){.val = 40000})));
+	/* A holder takes semaphore 0 with SEM_UNDO and dies: its hold ends. */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sembuf take = {0, -1, SEM_UNDO};
+		if (semop(s, &take, 1) < 0)
+			_exit(1);
+		pause_ms(100);
+		kill(getpid(), SIGKILL);
+	}
+	pause_ms(30);
+	struct sembuf take = {0, -1, IPC_NOWAIT};
+	printf("while held, IPC_NOWAIT: %s\n", en(semop(s, &take, 1)));
+	take.sem_flg = 0;
+	long r = semop(s, &take, 1);
+	printf("after the holder died: %s\n", en(r));
+	printf("holder status: %d\n", wait_child(pid));
+	printf("GETVAL 0: %d, GETPID is mine: %d\n", semctl(s, 0, GETVAL), semctl(s, 0, GETPID) == getpid());
+	/* A waiter for semaphore 1 counts in GETNCNT until it is given one. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct sembuf w = {1, -1, 0};
+		_exit(semop(s, &w, 1) < 0 ? 1 : 0);
+	}
+	pause_ms(100);
+	printf("GETNCNT 1: %d\n", semctl(s, 1, GETNCNT));
+	struct sembuf give = {1, 1, 0};
+	semop(s, &give, 1);
+	int status = wait_child(pid);
+	printf("waiter exit: %d, GETVAL 1: %d\n", status, semctl(s, 1, GETVAL));
+	/* Several operations at once: all or nothing. */
+	struct sembuf two[2] = {{2, -2, 0}, {1, -1, IPC_NOWAIT}};
+	printf("all or nothing: %s, GETVAL 2: %d\n", en(semop(s, two, 2)), semctl(s, 2, GETVAL));
+	struct timespec ts = {0, 50000000};
+	struct sembuf zero = {2, 0, 0};
+	printf("semtimedop wait for zero: %s\n", en(semtimedop(s, &zero, 1, &ts)));
+	struct sembuf bad = {7, 1, 0};
+	printf("sem_num out of range: %s\n", en(semop(s, &bad, 1)));
+	printf("no operations: %s\n", en(semop(s, &bad, 0)));
+	unsigned short all[3];
+	semctl(s, 0, GETALL, (union semun){.array = all});
+	printf("GETALL: %d %d %d\n", all[0], all[1], all[2]);
+	struct semid_ds ds;
+	r = semctl(s, 0, IPC_STAT, (union semun){.buf = &ds});
+	printf("IPC_STAT: %s nsems=%lu\n", en(r), (unsigned long)ds.sem_nsems);
+	printf("IPC_RMID: %s\n", en(semctl(s, 0, IPC_RMID)));
+	printf("GETVAL removed: %s\n", en(semctl(s, 0, GETVAL)));
+}
+
+int main(void) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	queues();
+	semaphores();
+	printf("done\n");
+	return 0;
+}
