@@ -89,6 +89,7 @@ type areaState struct {
 	Offset     int64
 	File       int // index into Files for file mappings, -1 otherwise
 	Shared     int // handle index of shared anonymous memory, -1 otherwise
+	ShmID      int // SysV shared memory: the segment's id + 1, 0 otherwise
 	Pieces     []pieceState
 }
 
@@ -244,6 +245,8 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 			planned = append(planned, len(cp.Areas))
 		case *mm.SharedMemory:
 			as.Shared = hl.add(b.H)
+		case *kernel.ShmBacking:
+			as.Shared, as.ShmID = hl.add(b.H), b.ID+1
 		default:
 			f, ok := vfs.BackingFile(b)
 			if !ok {
@@ -564,6 +567,7 @@ func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pa
 	host := p.Host
 	pages := &pageReader{host: host, h: parent}
 	defer pages.release()
+	shm := map[int]*kernel.ShmBacking{} // SysV attachments, by handle index
 	for _, a := range cp.Areas {
 		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name, Offset: a.Offset}
 		switch {
@@ -571,7 +575,15 @@ func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pa
 			if err := host.MemoryMapFile(a.Start, a.End-a.Start, a.Prot, true, hs[a.Shared], a.Offset); err != nil {
 				return fmt.Errorf("mapping %#x: %w", a.Start, err)
 			}
-			area.Backing = &mm.SharedMemory{Host: host, H: hs[a.Shared]}
+			switch {
+			case a.ShmID == 0:
+				area.Backing = &mm.SharedMemory{Host: host, H: hs[a.Shared]}
+			case shm[a.Shared] != nil:
+				area.Backing = shm[a.Shared] // another piece of the same attachment
+			default:
+				shm[a.Shared] = p.AdoptShm(a.ShmID-1, hs[a.Shared])
+				area.Backing = shm[a.Shared]
+			}
 		case a.File >= 0 && a.Flags&mm.Shared != 0:
 			f := files[a.File]
 			if err := host.MemoryMapFile(a.Start, a.End-a.Start, a.Prot, true, f.Impl.Handle(), a.Offset); err != nil {

@@ -59,6 +59,7 @@ func (cp *checkpoint) encode(e *wire.Encoder) {
 		e.Int(a.Offset)
 		e.Int(int64(a.File))
 		e.Int(int64(a.Shared))
+		e.Int(int64(a.ShmID))
 		wire.Slice(e, a.Pieces, func(e *wire.Encoder, pc *pieceState) {
 			e.Uint(uint64(pc.Start))
 			e.Uint(uint64(pc.End))
@@ -126,7 +127,7 @@ func (cp *checkpoint) decode(d *wire.Decoder) {
 		a.Flags = int(d.Int())
 		a.Name = d.String()
 		a.Offset = d.Int()
-		a.File, a.Shared = int(d.Int()), int(d.Int())
+		a.File, a.Shared, a.ShmID = int(d.Int()), int(d.Int()), int(d.Int())
 		a.Pieces = wire.SliceIn(d, func(d *wire.Decoder, pc *pieceState) {
 			pc.Start, pc.End = uintptr(d.Uint()), uintptr(d.Uint())
 			pc.Base = int(d.Int())

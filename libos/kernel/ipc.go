@@ -64,6 +64,10 @@ type Msg struct {
 	Argv                 []string
 	Procs                []ProcInfo
 	Data                 []byte
+	// HasHandle says a handle follows the message on the stream; serve
+	// receives it into H.
+	HasHandle bool
+	H         pal.Handle
 }
 
 // ProcInfo is what the leader knows of a process (for /proc/[pid]).
@@ -125,6 +129,7 @@ func (l *Link) send(m *Msg) error {
 
 // sendHandle sends m followed by one handle, in one go.
 func (l *Link) sendHandle(m *Msg, h pal.Handle) error {
+	m.HasHandle = true
 	frame := makeFrame(m.encode)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -167,6 +172,7 @@ func (m *Msg) encode(e *wire.Encoder) {
 		e.Strings(p.Argv)
 	})
 	e.Data(m.Data)
+	e.Bool(m.HasHandle)
 }
 
 func (m *Msg) decode(d *wire.Decoder) {
@@ -188,6 +194,8 @@ func (m *Msg) decode(d *wire.Decoder) {
 		p.Argv = d.Strings()
 	})
 	m.Data = d.Data()
+	m.HasHandle = d.Bool()
+	m.H = pal.NoHandle
 }
 
 // start sends a request and returns the channel its reply arrives on (it
@@ -226,6 +234,10 @@ func (l *Link) call(m *Msg) (*Msg, error) {
 
 func (l *Link) reply(to *Msg, r *Msg) {
 	r.Kind, r.ID = msgReply, to.ID
+	if r.HasHandle {
+		l.sendHandle(r, r.H)
+		return
+	}
 	l.send(r)
 }
 
@@ -257,6 +269,14 @@ func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 			handle(nil, pal.NoHandle)
 			return
 		}
+		if m.HasHandle {
+			hs, err := l.host.StreamRecvHandles(l.h, 1)
+			if err != nil {
+				handle(nil, pal.NoHandle)
+				return
+			}
+			m.H = hs[0]
+		}
 		if m.Kind == msgReply {
 			l.mu.Lock()
 			ch := l.wait[m.ID]
@@ -267,16 +287,7 @@ func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 			}
 			continue
 		}
-		h := pal.NoHandle
-		if m.Kind == msgAttach {
-			hs, err := l.host.StreamRecvHandles(l.h, 1)
-			if err != nil {
-				handle(nil, pal.NoHandle)
-				return
-			}
-			h = hs[0]
-		}
-		handle(m, h)
+		handle(m, m.H)
 	}
 }
 

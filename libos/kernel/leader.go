@@ -33,7 +33,7 @@ type procEntry struct {
 
 // NewLeader makes the leader for p, which becomes pid 1.
 func NewLeader(p *Process) *Leader {
-	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1, sysv: newSysvIPC()}
+	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1, sysv: newSysvIPC(p.Host)}
 	l.procs[1] = &procEntry{ProcInfo: ProcInfo{Pid: 1, Pgid: 1, Sid: 1}}
 	return l
 }

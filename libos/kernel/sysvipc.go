@@ -1,20 +1,26 @@
 package kernel
 
-// System V IPC: message queues and semaphore sets, shared by every process
-// of the guest. The objects live in the leader (pid 1), like the process
+// System V IPC: message queues, semaphore sets and shared memory, shared by
+// every process of the guest. The objects live in the leader (pid 1), like the process
 // table; other processes reach them with one request per call over their
 // link (msgSysV), and one that must wait asks the leader to answer when
 // anything changed (msgSysVWait), then tries again. Semaphore adjustments
 // made with SEM_UNDO are kept per process and applied when it exits.
+// A shared memory segment is a host memory file made by the leader; a
+// process that attaches it receives the file's handle and maps it shared,
+// and the leader counts attachments (a fork adds the child's, the last
+// unmapping of an attachment removes one).
 
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/wire"
+	"gophene/pal"
 )
 
 // Operations of a SysV request.
@@ -27,12 +33,18 @@ const (
 	SysvSemop
 	SysvSemctl
 	SysvSemNsems // how many semaphores set A[0] has (semctl SETALL)
+	SysvShmget
+	SysvShmat    // A = id, flags: the reply carries the segment's handle
+	SysvShmdt    // A = id: one attachment of the caller ended
+	SysvShmAdopt // A = id: a forked child holds one more attachment
+	SysvShmctl
 )
 
 // Object kinds, which number id spaces of their own.
 const (
 	ipcMsg = iota
 	ipcSem
+	ipcShm
 	ipcKinds
 )
 
@@ -73,7 +85,8 @@ type SysvResp struct {
 	R     int64
 	Errno int
 	Data  []byte
-	Gen   uint64 // the state's generation when answered
+	Gen   uint64     // the state's generation when answered
+	H     pal.Handle // SysvShmat: the segment (not encoded: it travels as a handle)
 }
 
 func (q *SysvReq) encode(e *wire.Encoder) {
@@ -151,12 +164,19 @@ type ipcObject struct {
 	otime int64
 	ncnt  []int // waiting for a value to grow, per semaphore
 	zcnt  []int // waiting for zero
+	// shared memory
+	segsz        int64
+	h            pal.Handle
+	nattch       int
+	cpid, lpid   int
+	atime, dtime int64
 }
 
 type undoKey struct{ id, num int }
 
 // sysvIPC is the leader's SysV IPC state.
 type sysvIPC struct {
+	host    pal.Host
 	mu      sync.Mutex
 	gen     uint64
 	changed chan struct{} // closed and replaced at every change
@@ -164,10 +184,11 @@ type sysvIPC struct {
 	objs    map[int]*ipcObject
 	keys    [ipcKinds]map[int32]int
 	undo    map[int]map[undoKey]int // pid → adjustments
+	att     map[int]map[int]int     // pid → shmid → attachments
 }
 
-func newSysvIPC() *sysvIPC {
-	s := &sysvIPC{changed: make(chan struct{}), objs: map[int]*ipcObject{}, undo: map[int]map[undoKey]int{}}
+func newSysvIPC(host pal.Host) *sysvIPC {
+	s := &sysvIPC{host: host, changed: make(chan struct{}), objs: map[int]*ipcObject{}, undo: map[int]map[undoKey]int{}, att: map[int]map[int]int{}}
 	for i := range s.keys {
 		s.keys[i] = map[int32]int{}
 	}
@@ -292,6 +313,18 @@ func (s *sysvIPC) get(q *SysvReq, kind int, key int32, flags int, init func(o *i
 
 // remove deletes an object (IPC_RMID): its waiters wake and find it gone.
 func (s *sysvIPC) remove(o *ipcObject) {
+	if o.kind == ipcShm {
+		// Still attached: it only loses its key, and goes with its last
+		// detach.
+		o.perm.mode |= shmDest
+		if id, ok := s.keys[ipcShm][o.perm.key]; ok && id == o.id {
+			delete(s.keys[ipcShm], o.perm.key)
+		}
+		o.perm.key = ipcPrivate
+		s.shmMaybeDestroy(o)
+		s.bump()
+		return
+	}
 	o.removed = true
 	delete(s.objs, o.id)
 	if id, ok := s.keys[o.kind][o.perm.key]; ok && id == o.id {
@@ -324,8 +357,16 @@ func setPerm(q *SysvReq, o *ipcObject, uid, gid, mode int) unix.Errno {
 func (s *sysvIPC) serve(q *SysvReq) SysvResp {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if q.Op == SysvShmat {
+		r, e := s.shmat(q)
+		h := pal.NoHandle
+		if e == 0 {
+			h = s.objs[int(q.A[0])].h
+		}
+		return SysvResp{R: r, Errno: int(e), Gen: s.gen, H: h}
+	}
 	r, data, e := s.do(q)
-	return SysvResp{R: r, Errno: int(e), Data: data, Gen: s.gen}
+	return SysvResp{R: r, Errno: int(e), Data: data, Gen: s.gen, H: pal.NoHandle}
 }
 
 func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
@@ -365,6 +406,23 @@ func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
 		return s.semop(q)
 	case SysvSemctl:
 		return s.semctl(q)
+	case SysvShmget:
+		return s.shmget(q)
+	case SysvShmdt, SysvShmAdopt:
+		id := int(q.A[0])
+		if o := s.objs[id]; o != nil && o.kind == ipcShm {
+			if q.Op == SysvShmAdopt {
+				s.attach(q.Pid, o, 1)
+			} else if s.att[q.Pid][id] > 0 {
+				s.attach(q.Pid, o, -1)
+				o.lpid, o.dtime = q.Pid, now()
+				s.shmMaybeDestroy(o)
+			}
+			s.bump()
+		}
+		return 0, nil, 0
+	case SysvShmctl:
+		return s.shmctl(q)
 	case SysvSemNsems:
 		o, e := s.lookup(q, ipcSem, q.A[0])
 		if e != 0 {
@@ -851,10 +909,20 @@ func (s *sysvIPC) clearUndo(id, num int) {
 	}
 }
 
-// exited applies the SEM_UNDO adjustments of a process that ended.
+// exited applies the SEM_UNDO adjustments of a process that ended, and
+// ends the attachments it still had.
 func (s *sysvIPC) exited(pid int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for id, n := range s.att[pid] {
+		if o := s.objs[id]; o != nil && n > 0 {
+			o.nattch -= n
+			o.dtime = now()
+			s.shmMaybeDestroy(o)
+		}
+	}
+	delete(s.att, pid)
+	s.bump()
 	u := s.undo[pid]
 	delete(s.undo, pid)
 	if len(u) == 0 {
@@ -930,6 +998,7 @@ func (p *Process) sysvCall(q *SysvReq) (SysvResp, error) {
 	var r SysvResp
 	d := wire.NewDecoder(m.Data)
 	r.decode(d)
+	r.H = m.H
 	return r, d.Err()
 }
 
@@ -997,6 +1066,9 @@ func (l *Leader) sysvRequest(link *Link, m *Msg) {
 			var e wire.Encoder
 			resp.encode(&e)
 			r.Data = e.Bytes()
+			if resp.H != pal.NoHandle {
+				r.HasHandle, r.H = true, resp.H
+			}
 		}
 		link.reply(m, r)
 	case msgSysVWait:
@@ -1012,4 +1084,226 @@ func (l *Leader) sysvRequest(link *Link, m *Msg) {
 	case msgSysVCount:
 		l.sysv.semWaiting(m.Target, m.Sig, m.Pgid != 0, m.Status)
 	}
+}
+
+// Shared memory flags and limits.
+const (
+	shmDest   = 0o1000 // mode bit: removed, goes with the last detach
+	shmLocked = 0o2000
+	shmRdonly = 0o10000
+	shmExec   = 0o100000
+	shmMax    = 1<<64 - 1<<24 // SHMMAX, as Linux sets it
+	shmLock   = 11
+	shmUnlock = 12
+	shmStat   = 13
+	shmInfo   = 14
+	shmStatAn = 15
+)
+
+func (s *sysvIPC) shmget(q *SysvReq) (int64, []byte, unix.Errno) {
+	size := uint64(q.A[1])
+	r, e := s.get(q, ipcShm, int32(q.A[0]), int(q.A[2]), func(o *ipcObject) unix.Errno {
+		if size < 1 || size > shmMax {
+			return unix.EINVAL
+		}
+		h, err := s.host.MemoryFileCreate("SYSV", 0)
+		if err != nil {
+			return unix.ENOMEM
+		}
+		if err := s.host.StreamTruncate(h, int64((size+4095)&^4095)); err != nil {
+			s.host.StreamClose(h)
+			return unix.ENOMEM
+		}
+		o.h, o.segsz, o.cpid = h, int64(size), q.Pid
+		return 0
+	}, func(o *ipcObject) unix.Errno {
+		if int64(size) > o.segsz {
+			return unix.EINVAL
+		}
+		return 0
+	})
+	return r, nil, e
+}
+
+// shmat checks an attachment and counts it; R is the segment's size.
+func (s *sysvIPC) shmat(q *SysvReq) (int64, unix.Errno) {
+	o, e := s.lookup(q, ipcShm, q.A[0])
+	if e != 0 {
+		return 0, e
+	}
+	flags := int(q.A[1])
+	want := 6
+	if flags&shmRdonly != 0 {
+		want = 4
+	}
+	if flags&shmExec != 0 {
+		want |= 1
+	}
+	if !q.allowed(&o.perm, want) {
+		return 0, unix.EACCES
+	}
+	s.attach(q.Pid, o, 1)
+	o.lpid, o.atime = q.Pid, now()
+	s.bump()
+	return o.segsz, 0
+}
+
+// attach counts delta attachments of segment o by process pid.
+func (s *sysvIPC) attach(pid int, o *ipcObject, delta int) {
+	a := s.att[pid]
+	if a == nil {
+		a = map[int]int{}
+		s.att[pid] = a
+	}
+	a[o.id] += delta
+	o.nattch += delta
+}
+
+// shmMaybeDestroy frees a removed segment nobody has attached.
+func (s *sysvIPC) shmMaybeDestroy(o *ipcObject) {
+	if o.perm.mode&shmDest == 0 || o.nattch > 0 || o.removed {
+		return
+	}
+	o.removed = true
+	delete(s.objs, o.id)
+	s.host.StreamClose(o.h)
+}
+
+func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
+	cmd := int(q.A[1])
+	switch cmd {
+	case ipcInfo:
+		// struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall.
+		b := make([]byte, 72)
+		for i, v := range []uint64{shmMax, 1, 4096, 4096, shmMax} {
+			put64(b, 8*i, int64(v))
+		}
+		return s.maxIndex(ipcShm), b, 0
+	case shmInfo:
+		// struct shm_info: used_ids, shm_tot, shm_rss (pages), ...
+		b := make([]byte, 48)
+		n, pages := 0, int64(0)
+		for _, o := range s.objs {
+			if o.kind == ipcShm {
+				n++
+				pages += (o.segsz + 4095) / 4096
+			}
+		}
+		put32(b, 0, n)
+		put64(b, 8, pages)
+		put64(b, 16, pages)
+		return s.maxIndex(ipcShm), b, 0
+	case ipcStat, shmStat, shmStatAn:
+		o, e := s.statTarget(q, ipcShm, q.A[0], cmd != ipcStat)
+		if e != 0 {
+			return 0, nil, e
+		}
+		if cmd != shmStatAn && !q.allowed(&o.perm, 4) {
+			return 0, nil, unix.EACCES
+		}
+		b := make([]byte, 112)
+		permBytes(b, &o.perm)
+		put64(b, 48, o.segsz)
+		put64(b, 56, o.atime)
+		put64(b, 64, o.dtime)
+		put64(b, 72, o.ctime)
+		put32(b, 80, o.cpid)
+		put32(b, 84, o.lpid)
+		put64(b, 88, int64(o.nattch))
+		var r int64
+		if cmd != ipcStat {
+			r = int64(o.id)
+		}
+		return r, b, 0
+	}
+	o, e := s.lookup(q, ipcShm, q.A[0])
+	if e != 0 {
+		return 0, nil, e
+	}
+	switch cmd {
+	case ipcRmid:
+		if !q.owns(&o.perm) {
+			return 0, nil, unix.EPERM
+		}
+		s.remove(o)
+		return 0, nil, 0
+	case ipcSet:
+		if len(q.Data) < 112 {
+			return 0, nil, unix.EFAULT
+		}
+		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
+		s.bump()
+		return 0, nil, e
+	case shmLock, shmUnlock:
+		if !q.capable(unix.CAP_IPC_LOCK) && !q.owns(&o.perm) {
+			return 0, nil, unix.EPERM
+		}
+		if cmd == shmLock {
+			o.perm.mode |= shmLocked
+		} else {
+			o.perm.mode &^= shmLocked
+		}
+		s.bump()
+		return 0, nil, 0
+	}
+	return 0, nil, unix.EINVAL
+}
+
+// ShmBacking backs the areas of one attachment of a shared memory
+// segment. When the last of them is unmapped (shmdt, munmap, exit, execve)
+// the leader hears that the attachment ended.
+type ShmBacking struct {
+	P    *Process
+	ID   int
+	H    pal.Handle
+	Own  bool // H is this process's own handle, closed with the last area
+	refs atomic.Int32
+}
+
+// MapHandle implements mm.Backing.
+func (b *ShmBacking) MapHandle() (pal.Handle, error) { return b.H, nil }
+
+// MapName implements mm.Backing. Linux names a segment by its key, which
+// is not kept here: every segment shows as a private one.
+func (b *ShmBacking) MapName() string { return "/SYSV00000000 (deleted)" }
+
+// MapIdentity implements mm.Backing: the inode number is the shmid.
+func (b *ShmBacking) MapIdentity() (uint64, uint64) { return 1, uint64(b.ID) }
+
+// IncRef implements mm.Backing.
+func (b *ShmBacking) IncRef() { b.refs.Add(1) }
+
+// DecRef implements mm.Backing.
+func (b *ShmBacking) DecRef() error {
+	if b.refs.Add(-1) != 0 {
+		return nil
+	}
+	if b.Own {
+		b.P.Host.StreamClose(b.H)
+	}
+	b.P.sysvCall(&SysvReq{Op: SysvShmdt, Pid: b.P.Pid, A: [4]int64{int64(b.ID)}})
+	return nil
+}
+
+// AdoptShm makes the backing of an attachment a forked child inherited
+// with its own handle h, and tells the leader.
+func (p *Process) AdoptShm(id int, h pal.Handle) *ShmBacking {
+	p.sysvCall(&SysvReq{Op: SysvShmAdopt, Pid: p.Pid, A: [4]int64{int64(id)}})
+	return &ShmBacking{P: p, ID: id, H: h, Own: true}
+}
+
+// SysvLocalHandle is, in the leader, the handle of segment id that the
+// leader itself keeps (an attachment here maps it without owning it);
+// NoHandle elsewhere.
+func (p *Process) SysvLocalHandle(id int) pal.Handle {
+	if p.leader == nil {
+		return pal.NoHandle
+	}
+	s := p.leader.sysv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.objs[id]; o != nil && o.kind == ipcShm {
+		return o.h
+	}
+	return pal.NoHandle
 }

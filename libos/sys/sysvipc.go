@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
+	"gophene/libos/mm"
+	"gophene/pal"
 )
 
 const (
@@ -189,4 +191,110 @@ func Semctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return uintptr(r.R), err
 	}
 	return ipcCtl(t, kernel.SysvSemctl, id, num, cmd, arg, 104, 40)
+}
+
+// Shared memory flags.
+const (
+	shmRdonly = 0o10000
+	shmRnd    = 0o20000
+	shmRemap  = 0o40000
+	shmExec   = 0o100000
+	shmLBA    = 4096
+)
+
+// Shmget implements shmget(2).
+func Shmget(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	r, err := sysv(t, kernel.SysvShmget, int64(int32(a[0])), int64(a[1]), int64(int32(a[2])))
+	return uintptr(r.R), err
+}
+
+// Shmat implements shmat(2): the segment's memory file, received from the
+// leader, is mapped shared.
+func Shmat(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	id, addr, flags := int64(int32(a[0])), a[1], int(int32(a[2]))
+	if id < 0 {
+		return 0, unix.EINVAL
+	}
+	if addr != 0 {
+		if flags&shmRnd != 0 {
+			addr &^= shmLBA - 1
+		}
+		if addr%shmLBA != 0 {
+			return 0, unix.EINVAL
+		}
+	} else if flags&shmRemap != 0 {
+		return 0, unix.EINVAL
+	}
+	r, err := sysv(t, kernel.SysvShmat, id, int64(flags))
+	if err != nil {
+		return 0, err
+	}
+	p := t.P
+	b := &kernel.ShmBacking{P: p, ID: int(id), H: r.H, Own: r.H != p.SysvLocalHandle(int(id))}
+	prot := pal.ProtRead
+	if flags&shmRdonly == 0 {
+		prot |= pal.ProtWrite
+	}
+	if flags&shmExec != 0 {
+		prot |= pal.ProtExec
+	}
+	req := mm.MapRequest{Addr: addr, Length: uintptr(r.R), Prot: prot, Shared: true, Backing: b}
+	if addr != 0 {
+		req.Fixed, req.NoReplace = true, flags&shmRemap == 0
+	}
+	at, err := p.MM.Map(req)
+	if err != nil {
+		// Count the attachment as ended (DecRef of an unused backing).
+		b.IncRef()
+		b.DecRef()
+		if err == mm.ErrExist {
+			return 0, unix.EINVAL
+		}
+		return 0, mapErr(err)
+	}
+	return at, nil
+}
+
+// Shmdt implements shmdt(2): every area of the attachment that starts at
+// addr is unmapped.
+func Shmdt(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	addr := a[0]
+	if addr%mm.PageSize != 0 {
+		return 0, unix.EINVAL
+	}
+	area, ok := t.P.MM.Lookup(addr)
+	b, isShm := area.Backing.(*kernel.ShmBacking)
+	if !ok || !isShm || area.Start != addr || area.Offset != 0 {
+		return 0, unix.EINVAL
+	}
+	for _, ar := range t.P.MM.Areas() {
+		if ar.Backing == mm.Backing(b) {
+			if err := t.P.MM.Unmap(ar.Start, ar.End-ar.Start); err != nil {
+				return 0, mapErr(err)
+			}
+		}
+	}
+	return 0, nil
+}
+
+// Shmctl implements shmctl(2).
+func Shmctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	id, cmd, buf := int64(int32(a[0])), int(a[1])&^ipc64, a[2]
+	q := &kernel.SysvReq{Op: kernel.SysvShmctl, A: [4]int64{id, int64(cmd)}}
+	if cmd == 1 { // IPC_SET
+		q.Data = make([]byte, 112)
+		if err := t.CopyIn(buf, q.Data); err != nil {
+			return 0, err
+		}
+	}
+	r, err := t.SysV(q, 0)
+	if err != nil {
+		return 0, err
+	}
+	if len(r.Data) > 0 {
+		if err := t.CopyOut(buf, r.Data); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(r.R), nil
 }

@@ -2,7 +2,8 @@
  * a consumer over a queue (by type, truncation, errors, removal waking a
  * waiter with EIDRM), semaphores with SEM_UNDO released when the holder
  * dies, timed waits, waiter counts, permissions after dropping root, and
- * the errors of bad ids, keys and pointers. Every object is removed at
+ * the errors of bad ids, keys and pointers, and a shared memory counter
+ * incremented by four processes. Every object is removed at
  * the end, so a native run leaves nothing behind. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,10 +177,78 @@ static void semaphores(void) {
 	printf("GETVAL removed: %s\n", en(semctl(s, 0, GETVAL)));
 }
 
+/* A counter in a shared segment, incremented by four processes under a
+ * semaphore; attachment counts across fork, detach and removal. */
+static void shared_memory(void) {
+	int m = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
+	printf("shmget: %s\n", en(m));
+	printf("shmget size 0: %s\n", en(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
+	int lock = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	semctl(lock, 0, SETVAL, (union semun){.val = 1});
+	volatile long *counter = shmat(m, NULL, 0);
+	printf("shmat: %s\n", counter == (void *)-1 ? strerrorname_np(errno) : "ok");
+	struct shmid_ds ds;
+	shmctl(m, IPC_STAT, &ds);
+	printf("size %zu nattch %lu cpid is mine %d\n", (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch, ds.shm_cpid == getpid());
+	pid_t kids[4];
+	fflush(stdout);
+	for (int k = 0; k < 4; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			struct sembuf down = {0, -1, SEM_UNDO}, up = {0, 1, SEM_UNDO};
+			for (int i = 0; i < 500; i++) {
+				semop(lock, &down, 1);
+				*counter = *counter + 1;
+				semop(lock, &up, 1);
+			}
+			_exit(0);
+		}
+	}
+	pause_ms(20);
+	for (int k = 0; k < 4; k++)
+		wait_child(kids[k]);
+	printf("counter after 4 x 500: %ld\n", *counter);
+	/* Another attachment of the same segment sees the same memory. */
+	volatile long *again = shmat(m, NULL, SHM_RDONLY);
+	printf("second attachment reads: %ld\n", *again);
+	shmctl(m, IPC_STAT, &ds);
+	printf("nattch now %lu\n", (unsigned long)ds.shm_nattch);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		*(volatile long *)again = 1; /* read-only: SIGSEGV */
+		_exit(0);
+	}
+	printf("writing a read-only attachment: status %d\n", wait_child(pid));
+	/* A child attaches the segment on its own and writes to it. */
+	pid = fork();
+	if (pid == 0) {
+		long *own = shmat(m, NULL, 0);
+		if (own == (void *)-1)
+			_exit(1);
+		own[100] = 77;
+		_exit(shmdt(own) < 0 ? 2 : 0);
+	}
+	int st = wait_child(pid);
+	printf("child's own attachment: status %d, wrote %ld\n", st, counter[100]);
+	printf("shmdt not at an attachment: %s\n", en(shmdt((void *)((char *)again + 4096))));
+	printf("shmdt: %s\n", en(shmdt((void *)again)));
+	printf("shmdt again: %s\n", en(shmdt((void *)again)));
+	printf("shmat unaligned: %s\n", shmat(m, (void *)((char *)counter + 8), 0) == (void *)-1 ? strerrorname_np(errno) : "ok");
+	printf("IPC_RMID while attached: %s\n", en(shmctl(m, IPC_RMID, NULL)));
+	shmctl(m, IPC_STAT, &ds);
+	printf("removed but attached: dest %d nattch %lu, still reads %ld\n", !!(ds.shm_perm.mode & SHM_DEST), (unsigned long)ds.shm_nattch, *counter);
+	printf("last shmdt: %s\n", en(shmdt((void *)counter)));
+	printf("IPC_STAT after: %s\n", en(shmctl(m, IPC_STAT, &ds)));
+	printf("shmat bad id: %s\n", shmat(0x7ffffff, NULL, 0) == (void *)-1 ? strerrorname_np(errno) : "ok");
+	semctl(lock, 0, IPC_RMID);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	queues();
 	semaphores();
+	shared_memory();
 	printf("done\n");
 	return 0;
 }
