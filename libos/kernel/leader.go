@@ -159,6 +159,23 @@ func (l *Leader) deliver(e *procEntry, m *Msg) {
 	}
 }
 
+// signal delivers a signal to process e and returns once e has it
+// pending, as kill(2) does on Linux: a signal sent before, say, a write to
+// a pipe is seen before the reader's read returns. l.mu must not be held.
+func (l *Leader) signal(e *procEntry, info *SigInfo) {
+	m := &Msg{Kind: msgSignal, Pid: e.Pid, Info: *info}
+	if e.Pid == 1 {
+		l.local.handleEvent(m)
+		return
+	}
+	l.mu.Lock()
+	link := e.link
+	l.mu.Unlock()
+	if link != nil {
+		link.call(m)
+	}
+}
+
 // exited records that pid ended with a wait status and tells its parent.
 func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
 	l.sysv.exited(pid)
@@ -234,7 +251,7 @@ func (l *Leader) kill(sender, target int, info *SigInfo) unix.Errno {
 	}
 	for _, e := range to {
 		if !e.Zombie {
-			l.deliver(e, &Msg{Kind: msgSignal, Pid: e.Pid, Info: *info})
+			l.signal(e, info)
 		}
 	}
 	return 0
