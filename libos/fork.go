@@ -569,7 +569,8 @@ func restoreMemory(p *kernel.Process, parent pal.Handle, cp *checkpoint, hs []pa
 	defer pages.release()
 	shm := map[int]*kernel.ShmBacking{} // SysV attachments, by handle index
 	for _, a := range cp.Areas {
-		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags, Name: a.Name, Offset: a.Offset}
+		// Memory locks are not inherited by a child (as on Linux).
+		area := mm.Area{Start: a.Start, End: a.End, Prot: a.Prot, Flags: a.Flags &^ mm.Locked, Name: a.Name, Offset: a.Offset}
 		switch {
 		case a.Shared >= 0:
 			if err := host.MemoryMapFile(a.Start, a.End-a.Start, a.Prot, true, hs[a.Shared], a.Offset); err != nil {

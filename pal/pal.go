@@ -185,7 +185,9 @@ type Host interface {
 	PipeCreate(flags int) (r, w Handle, err error)
 	// StdHandles returns the host's standard input, output and error.
 	StdHandles() [3]Handle
-	// DeviceOpen opens a host device by name ("tty" is the controlling terminal).
+	// DeviceOpen opens a host device by name: "tty" is the controlling
+	// terminal, "ptmx" a new pseudo-terminal master (its slave is found
+	// under the host's /dev/pts, which the guest must mount to open it).
 	DeviceOpen(name string, flags int) (Handle, error)
 
 	// --- Threads and CPU.

@@ -24,8 +24,14 @@ var cpythonKnownFailures = map[string]map[string]string{
 		"test.test_signal.WakeupSocketSignalTests.test_socket":              "sockets (socketpair)",
 		"test.test_signal.WakeupSocketSignalTests.test_warn_on_full_buffer": "sockets (socketpair)",
 	},
+	"test_pty": {
+		"test.test_pty.SmallPtyTests.test__copy_eof_on_all": "sockets (socketpair)",
+		"test.test_pty.SmallPtyTests.test__copy_to_each":    "sockets (socketpair)",
+	},
+	"test_fcntl": {
+		"test.test_fcntl.TestFcntl.test_fcntl_64_bit": "directory notification (F_NOTIFY)",
+	},
 	"test_os": {
-		"test.test_os.FDInheritanceTests.test_openpty":          "pseudo-terminals (/dev/ptmx)",
 		"test.test_os.TestSendfile.test_invalid_offset":         "sockets (asyncio event loop)",
 		"test.test_os.TestSendfile.test_keywords":               "sockets (asyncio event loop)",
 		"test.test_os.TestSendfile.test_offset_overflow":        "sockets (asyncio event loop)",
@@ -34,10 +40,12 @@ var cpythonKnownFailures = map[string]map[string]string{
 	},
 }
 
-// The modules of the threads/signals issue and of the processes issue.
+// The modules of the threads/signals issue, of the processes issue and of
+// the conformance issue.
 var cpythonModules = []string{
 	"test_thread", "test_threading", "test_threadsignals", "test_signal", "test_time",
 	"test_fork1", "test_wait4", "test_subprocess", "test_os",
+	"test_pty", "test_posix", "test_fcntl", "test_shutil", "test_resource",
 }
 
 var (

@@ -19,31 +19,6 @@ import (
 // patched and the trap path.
 func TestSignals(t *testing.T) { suiteSameAsNative(t, "signals") }
 
-// Capabilities (capget/capset, prctl, across fork and setuid, a dropped
-// capability refusing chroot), oom_score_adj and /proc/sys values.
-func TestCapsAndProcTunables(t *testing.T) {
-	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
-		r := sameAsNative(t, guest(t, "caps", mode))
-		if !strings.Contains(r.Stdout, "chroot without CAP_SYS_CHROOT: -1 EPERM") {
-			t.Errorf("unexpected: %v", r)
-		}
-	}
-}
-
-// System V message queues, semaphores and shared memory shared by processes: a producer
-// and a consumer, a SEM_UNDO hold released by its holder's death, waits
-// woken by removal, permissions and errors (tests/guests/sysvipc.c).
-// Run from a shell too, so that no call is made by the leader itself.
-func TestSysVIPC(t *testing.T) {
-	bin := guest(t, "sysvipc", testenv.Dynamic)
-	for _, argv := range [][]string{{bin}, {"/bin/sh", "-c", bin}} {
-		r := sameAsNative(t, argv...)
-		if !strings.Contains(r.Stdout, "after the holder died: ok") || !strings.Contains(r.Stdout, "counter after 4 x 500: 2000") {
-			t.Errorf("unexpected: %v", r)
-		}
-	}
-}
-
 // A hundred children send their parent SIGUSR1 (SA_RESTART) while it is
 // blocked in waitpid, read, nanosleep and futex: the calls restart again
 // and again at call sites that have been rewritten, and every later call

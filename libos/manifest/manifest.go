@@ -440,11 +440,15 @@ func (p *parser) env() []EnvVar {
 // command line, environment and identity of the caller passed through, so
 // the program behaves as when run natively. The host's /dev/shm, when it
 // exists, is mounted at /dev/shm so that POSIX shared memory and named
-// semaphores work between guest processes as they do between native ones.
+// semaphores work between guest processes as they do between native ones,
+// and the host's /dev/pts at /dev/pts, where the slaves of the host
+// pseudo-terminals that /dev/ptmx opens appear.
 func Quick(prog string, uid, gid int, cwd string) *Config {
 	var mounts []Mount
-	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
-		mounts = append(mounts, Mount{Type: "chroot", Path: "/dev/shm", URI: "file:/dev/shm", HostPath: "/dev/shm"})
+	for _, dir := range []string{"/dev/shm", "/dev/pts"} {
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			mounts = append(mounts, Mount{Type: "chroot", Path: dir, URI: "file:" + dir, HostPath: dir})
+		}
 	}
 	return &Config{
 		Mounts:         mounts,

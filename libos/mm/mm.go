@@ -45,7 +45,8 @@ const (
 	Stack              // the main thread's stack
 	Heap               // the brk area
 	GrowsDown
-	LibOS // memory the LibOS placed for itself inside the window (patch stubs)
+	LibOS  // memory the LibOS placed for itself inside the window (patch stubs)
+	Locked // mlock: accounted, never swapped out anyway (nothing is pinned)
 )
 
 // Area is one mapping, like a Linux VMA.
@@ -74,6 +75,17 @@ type MM struct {
 	// range of guest memory is replaced, unmapped or made writable, so
 	// that code rewritten by the LibOS can be put back first.
 	BeforeChange func(start, end uintptr)
+
+	// LockNew (mlockall with MCL_FUTURE) locks every new mapping; it is
+	// read and written under the MM's lock (SetLockNew).
+	LockNew bool
+}
+
+// SetLockNew sets LockNew.
+func (m *MM) SetLockNew(on bool) {
+	m.mu.Lock()
+	m.LockNew = on
+	m.mu.Unlock()
 }
 
 func (m *MM) beforeChange(start, end uintptr) {
@@ -178,6 +190,9 @@ func (m *MM) remove(start, end uintptr) {
 func (m *MM) insert(a Area) {
 	if a.Backing != nil {
 		a.Backing.IncRef()
+	}
+	if m.LockNew && a.Flags&LibOS == 0 {
+		a.Flags |= Locked
 	}
 	i := m.find(a.Start)
 	m.areas = append(m.areas, Area{})
@@ -393,6 +408,103 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 		i++
 	}
 	return nil
+}
+
+// SetLocked marks [addr, addr+length) locked or unlocked (mlock, munlock).
+// As on Linux, a hole ends the change where it starts, with ENOMEM.
+func (m *MM) SetLocked(addr, length uintptr, on bool) error {
+	start := addr &^ (PageSize - 1)
+	end := PageAlign(addr + length)
+	if end < start || addr+length < addr {
+		return ErrNoMem
+	}
+	if end == start {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.inWindow(start, end) || m.hasLibOS(start, end) {
+		return ErrNoMem
+	}
+	var hole error
+	covered := start
+	for i := m.find(start); i < len(m.areas) && m.areas[i].Start <= covered && covered < end; i++ {
+		covered = max(covered, m.areas[i].End)
+	}
+	if covered < end {
+		end, hole = covered, ErrNoMem
+	}
+	if end <= start {
+		return hole
+	}
+	m.split(start)
+	m.split(end)
+	for i := m.find(start); i < len(m.areas) && m.areas[i].Start < end; i++ {
+		if on {
+			m.areas[i].Flags |= Locked
+		} else {
+			m.areas[i].Flags &^= Locked
+		}
+	}
+	i := m.find(start)
+	if i > 0 {
+		i--
+	}
+	for i+1 < len(m.areas) && m.areas[i].Start <= end {
+		if mergeable(&m.areas[i], &m.areas[i+1]) {
+			m.areas[i].End = m.areas[i+1].End
+			m.drop(i + 1)
+			continue
+		}
+		i++
+	}
+	return hole
+}
+
+// SetAllLocked locks or unlocks every guest area (mlockall with
+// MCL_CURRENT, munlockall).
+func (m *MM) SetAllLocked(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.areas {
+		if m.areas[i].Flags&LibOS != 0 {
+			continue
+		}
+		if on {
+			m.areas[i].Flags |= Locked
+		} else {
+			m.areas[i].Flags &^= Locked
+		}
+	}
+	for i := 0; i+1 < len(m.areas); {
+		if mergeable(&m.areas[i], &m.areas[i+1]) {
+			m.areas[i].End = m.areas[i+1].End
+			m.drop(i + 1)
+			continue
+		}
+		i++
+	}
+}
+
+// LockedBytes counts the locked bytes in [start, end) (all of them if end
+// is 0).
+func (m *MM) LockedBytes(start, end uintptr) uintptr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n uintptr
+	for _, a := range m.areas {
+		if a.Flags&Locked == 0 {
+			continue
+		}
+		s, e := a.Start, a.End
+		if end != 0 {
+			s, e = max(s, start), min(e, end)
+		}
+		if e > s {
+			n += e - s
+		}
+	}
+	return n
 }
 
 // coveredLocked reports whether [addr, end) is mapped without holes.
@@ -690,6 +802,7 @@ func (m *MM) Reset() {
 		}
 	}
 	m.areas = nil
+	m.LockNew = false
 	m.brkStart, m.brk, m.brkLimit = 0, 0, 0
 	if len(m.window) > 0 {
 		m.MmapTop = m.window[len(m.window)-1].End

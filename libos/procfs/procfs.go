@@ -322,7 +322,8 @@ func status(p *kernel.Process, t *kernel.Task) string {
 		t.Name, p.Umask(), p.Pid, t.Tid, p.Ppid())
 	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\n",
 		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, strings.Join(groups, " "))
-	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n", kb, kb, kb, len(p.Tasks()))
+	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n",
+		kb, kb, p.MM.LockedBytes(0, 0)/1024, kb, len(p.Tasks()))
 	var ign, cgt uint64
 	for sig, a := range p.Actions() {
 		switch {

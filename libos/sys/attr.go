@@ -7,6 +7,7 @@ package sys
 
 import (
 	"golang.org/x/sys/unix"
+	"strings"
 
 	"gophene/libos/kernel"
 	"gophene/libos/vfs"
@@ -457,6 +458,14 @@ func xattr(t *kernel.Task, loc vfs.Location, op pal.XattrOp, nameAddr, val, size
 	} else {
 		// listxattr(path, list, size): the arguments sit one place earlier.
 		val, size = nameAddr, val
+	}
+	// The trusted namespace is for CAP_SYS_ADMIN (the host, where gophene
+	// may be root, would not refuse).
+	if c := t.P.Creds(); strings.HasPrefix(name, "trusted.") && !c.Capable(unix.CAP_SYS_ADMIN) {
+		if op == pal.XattrGet {
+			return 0, unix.ENODATA
+		}
+		return 0, unix.EPERM
 	}
 	if size > 64<<10 {
 		size = 64 << 10

@@ -222,7 +222,7 @@ var ioctlSizes = map[uint][2]uintptr{
 	unix.TCGETS2: {0, 44}, unix.TCSETS2: {44, 0}, unix.TCSETSW2: {44, 0}, unix.TCSETSF2: {44, 0},
 	unix.TIOCGWINSZ: {0, 8}, unix.TIOCSWINSZ: {8, 0}, 0x541b: {0, 4}, // FIONREAD
 	unix.TIOCOUTQ: {0, 4}, unix.TIOCGPTN: {0, 4}, unix.TIOCSPTLCK: {4, 0},
-	unix.TCFLSH: {}, unix.TCXONC: {}, unix.TCSBRK: {}, unix.TIOCSCTTY: {}, unix.TIOCNOTTY: {},
+	unix.TCFLSH: {}, unix.TCXONC: {}, unix.TCSBRK: {},
 }
 
 // Ioctl implements ioctl(2): generic requests here, terminal requests on
@@ -257,6 +257,8 @@ func Ioctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, nil
 	case unix.TIOCGPGRP, unix.TIOCGSID, unix.TIOCSPGRP:
 		return terminalGroup(t, f, req, arg)
+	case unix.TIOCSCTTY, unix.TIOCNOTTY:
+		return controllingTerminal(t, f, req)
 	}
 	if sz, ok := ioctlSizes[req]; ok {
 		if sz[0] == 0 && sz[1] == 0 {
@@ -305,6 +307,23 @@ const (
 	fioclex  = 0x5451
 	fioasync = 0x5452
 )
+
+// controllingTerminal implements TIOCSCTTY and TIOCNOTTY. Sessions are
+// the LibOS's, not the host's (a guest session leader is no host session
+// leader), so the host is only asked whether f is a terminal: a session
+// leader may take it as its controlling terminal, anyone else gets EPERM.
+// The terminal's own signals (^C, window changes) are not routed to the
+// new session.
+func controllingTerminal(t *kernel.Task, f *vfs.File, req uint) (uintptr, error) {
+	var st [36]byte
+	if _, err := ioctlHost(t, f, unix.TCGETS, st[:]); err != nil {
+		return 0, err
+	}
+	if req == unix.TIOCSCTTY && t.P.Sid() != t.P.Pid {
+		return 0, unix.EPERM
+	}
+	return 0, nil
+}
 
 // terminalGroup implements tcgetpgrp, tcsetpgrp and tcgetsid on a host
 // terminal. The host's terminal is the controlling terminal of the first

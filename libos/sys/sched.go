@@ -29,11 +29,20 @@ func taskFor(t *kernel.Task, pid uintptr) (*kernel.Task, error) {
 	return nil, unix.ESRCH
 }
 
+// affinityTarget is taskFor for the affinity calls, which have no check
+// for a negative pid: one finds no thread (ESRCH).
+func affinityTarget(t *kernel.Task, pid uintptr) (*kernel.Task, error) {
+	if int32(pid) < 0 {
+		return nil, unix.ESRCH
+	}
+	return taskFor(t, pid)
+}
+
 // SchedSetaffinity implements sched_setaffinity(2) through the PAL's
 // thread-affinity call: the host thread running the guest thread is pinned
 // for real.
 func SchedSetaffinity(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	target, err := taskFor(t, a[0])
+	target, err := affinityTarget(t, a[0])
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +57,7 @@ func SchedSetaffinity(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // SchedGetaffinity implements sched_getaffinity(2). It returns the size of
 // the mask it wrote, which must be a multiple of 8 as on Linux.
 func SchedGetaffinity(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	target, err := taskFor(t, a[0])
+	target, err := affinityTarget(t, a[0])
 	if err != nil {
 		return 0, err
 	}

@@ -9,8 +9,9 @@ import (
 // devMagic is TMPFS_MAGIC, what Linux's devtmpfs reports.
 const devMagic = 0x01021994
 
-// NewDevFS builds /dev: null, zero, full, random, urandom, tty and the
-// links to the calling process's standard streams.
+// NewDevFS builds /dev: null, zero, full, random, urandom, tty, ptmx and
+// the links to the calling process's standard streams. /dev/pts is an
+// empty directory unless the host's is mounted there (quick mode does).
 func NewDevFS(host pal.Host, now pal.Timespec) *PseudoFS {
 	dev := func(major, minor uint32, open func(flags int) (FileImpl, error)) *Node {
 		return &Node{Mode: unix.S_IFCHR | 0o666, Rdev: unix.Mkdev(major, minor), Open: open}
@@ -40,13 +41,8 @@ func NewDevFS(host pal.Host, now pal.Timespec) *PseudoFS {
 		"full":    simple(1, 7, zeros, func([]byte) (int, error) { return 0, unix.ENOSPC }, false),
 		"random":  simple(1, 8, random, discard, false),
 		"urandom": simple(1, 9, random, discard, false),
-		"tty": dev(5, 0, func(flags int) (FileImpl, error) {
-			h, err := host.DeviceOpen("tty", flags&(unix.O_ACCMODE|unix.O_NONBLOCK|unix.O_NOCTTY))
-			if err != nil {
-				return nil, Errno(err)
-			}
-			return NewHostFile(host, h), nil
-		}),
+		"tty":  dev(5, 0, hostDevice(host, "tty")),
+		"ptmx": dev(5, 2, hostDevice(host, "ptmx")),
 		"fd":     link("/proc/self/fd"),
 		"stdin":  link("/proc/self/fd/0"),
 		"stdout": link("/proc/self/fd/1"),
@@ -55,6 +51,17 @@ func NewDevFS(host pal.Host, now pal.Timespec) *PseudoFS {
 		"pts":    {Mode: unix.S_IFDIR | 0o755, Children: map[string]*Node{}},
 	}}
 	return fs
+}
+
+// hostDevice opens a host device (pal DeviceOpen).
+func hostDevice(host pal.Host, name string) func(flags int) (FileImpl, error) {
+	return func(flags int) (FileImpl, error) {
+		h, err := host.DeviceOpen(name, flags&(unix.O_ACCMODE|unix.O_NONBLOCK|unix.O_NOCTTY))
+		if err != nil {
+			return nil, Errno(err)
+		}
+		return NewHostFile(host, h), nil
+	}
 }
 
 // devFile is an open memory device (/dev/null, /dev/zero, ...).

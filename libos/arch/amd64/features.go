@@ -28,6 +28,7 @@ func FeaturesMarkdown() string {
 	b.WriteString("Generated from the table in `libos/arch/amd64/table.go` by `gophene features`; do not edit.\n\n")
 	fmt.Fprintf(&b, "%d system calls: %d supported, %d partly supported, %d missing (ENOSYS).\n\n",
 		full+partial+missing, full, partial, missing)
+	b.WriteString(scope)
 	b.WriteString("| nr | name | support | notes |\n|---:|---|---|---|\n")
 	for nr, s := range t {
 		if s.Name == "" {
@@ -46,3 +47,25 @@ func FeaturesMarkdown() string {
 	}
 	return b.String()
 }
+
+// scope says, for families that more than one call makes up, what is
+// there and what is not.
+const scope = `## Families
+
+- **System V IPC** (message queues, semaphores with SEM_UNDO, shared
+  memory) is shared by all the guest's processes and kept by the first
+  one; objects are the guest's own, never the host's.
+- **Pseudo-terminals** are the host's: /dev/ptmx opens a host master and
+  quick mode mounts the host's /dev/pts. Termios, window sizes and the line
+  discipline are the host kernel's; TIOCSCTTY follows the guest's sessions,
+  and signals the line discipline would send (^C, SIGWINCH) do not reach
+  the guest's foreground group.
+- **Capabilities** follow the guest's uids, capset and execve as on Linux
+  (quick mode starts with gophene's own sets); privilege checks ask for
+  capabilities. Files carry no file capabilities.
+- **/proc/sys** values can be written (with CAP_SYS_ADMIN) and are read back
+  by the process and its later children; the LibOS does not act on them.
+- **Out of scope**: block devices (loop devices) and mounting disk file
+  systems.
+
+`

@@ -340,14 +340,21 @@ func (h *Host) FileXattr(dir pal.Handle, path string, op pal.XattrOp, name strin
 		return 0, palErr(err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		// A symbolic link's own attributes: the l* calls on a path through
+		// the parent's descriptor, whose last component they never follow.
+		link := "/proc/self/fd/" + strconv.Itoa(fd) + "/" + base
+		var n int
 		switch op {
+		case pal.XattrGet:
+			n, err = unix.Lgetxattr(link, name, value)
 		case pal.XattrList:
-			return 0, nil
-		case pal.XattrGet, pal.XattrRemove:
-			return 0, pal.ErrNoData
-		default:
-			return 0, pal.ErrPermission
+			n, err = unix.Llistxattr(link, value)
+		case pal.XattrSet:
+			err = unix.Lsetxattr(link, name, value, flags)
+		case pal.XattrRemove:
+			err = unix.Lremovexattr(link, name)
 		}
+		return n, palErr(err)
 	}
 	proc := "/proc/self/fd/" + strconv.Itoa(pfd)
 	var n int

@@ -256,10 +256,10 @@ func (h *Host) StdHandles() [3]pal.Handle {
 
 // DeviceOpen opens a host device; only the controlling terminal is offered.
 func (h *Host) DeviceOpen(name string, flags int) (pal.Handle, error) {
-	if name != "tty" {
+	if name != "tty" && name != "ptmx" {
 		return pal.NoHandle, pal.ErrNotExist
 	}
-	fd, err := unix.Open("/dev/tty", flags|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open("/dev/"+name, flags|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return pal.NoHandle, palErr(err)
 	}

@@ -1,0 +1,69 @@
+package tests
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gophene/internal/testenv"
+)
+
+// The conformance issue's families: capabilities and /proc tunables,
+// System V IPC, pseudo-terminals and memory locks, each compared with a
+// native run.
+
+// Capabilities (capget/capset, prctl, across fork and setuid, a dropped
+// capability refusing chroot), oom_score_adj and /proc/sys values.
+func TestCapsAndProcTunables(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "caps", mode))
+		if !strings.Contains(r.Stdout, "chroot without CAP_SYS_CHROOT: -1 EPERM") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}
+
+// System V message queues, semaphores and shared memory shared by processes: a producer
+// and a consumer, a SEM_UNDO hold released by its holder's death, waits
+// woken by removal, permissions and errors (tests/guests/sysvipc.c).
+// Run from a shell too, so that no call is made by the leader itself.
+func TestSysVIPC(t *testing.T) {
+	bin := guest(t, "sysvipc", testenv.Dynamic)
+	for _, argv := range [][]string{{bin}, {"/bin/sh", "-c", bin}} {
+		r := sameAsNative(t, argv...)
+		if !strings.Contains(r.Stdout, "after the holder died: ok") || !strings.Contains(r.Stdout, "counter after 4 x 500: 2000") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}
+
+// Pseudo-terminals: openpty and the line discipline, window sizes,
+// ttyname, forkpty, and script(1) running a shell on a new terminal.
+func TestPseudoTerminals(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "pty", mode))
+		if !strings.Contains(r.Stdout, "child: tty 1, session leader 1, window 33x111") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) is not installed")
+	}
+	// The terminal's number depends on the host's other terminals.
+	num := regexp.MustCompile(`/dev/pts/[0-9]+`)
+	r := sameAsNativeExcept(t, func(s string) string { return num.ReplaceAllString(s, "/dev/pts/N") },
+		"script", "-qc", "tty; stty size; stty -a | grep -o 'rows [0-9]*'", "/dev/null")
+	if !strings.Contains(r.Stdout, "/dev/pts/N") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
+// The mlock family: accounting in VmLck, RLIMIT_MEMLOCK without
+// CAP_IPC_LOCK, no inheritance across fork, errors for holes and flags.
+func TestMemoryLocks(t *testing.T) {
+	r := sameAsNative(t, guest(t, "mlock", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "unprivileged, limit 0: EPERM") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
