@@ -41,14 +41,14 @@ func NewDevFS(host pal.Host, now pal.Timespec) *PseudoFS {
 		"full":    simple(1, 7, zeros, func([]byte) (int, error) { return 0, unix.ENOSPC }, false),
 		"random":  simple(1, 8, random, discard, false),
 		"urandom": simple(1, 9, random, discard, false),
-		"tty":  dev(5, 0, hostDevice(host, "tty")),
-		"ptmx": dev(5, 2, hostDevice(host, "ptmx")),
-		"fd":     link("/proc/self/fd"),
-		"stdin":  link("/proc/self/fd/0"),
-		"stdout": link("/proc/self/fd/1"),
-		"stderr": link("/proc/self/fd/2"),
-		"shm":    {Mode: unix.S_IFDIR | 0o1777, Children: map[string]*Node{}},
-		"pts":    {Mode: unix.S_IFDIR | 0o755, Children: map[string]*Node{}},
+		"tty":     dev(5, 0, hostDevice(host, "tty")),
+		"ptmx":    dev(5, 2, hostDevice(host, "ptmx")),
+		"fd":      link("/proc/self/fd"),
+		"stdin":   link("/proc/self/fd/0"),
+		"stdout":  link("/proc/self/fd/1"),
+		"stderr":  link("/proc/self/fd/2"),
+		"shm":     {Mode: unix.S_IFDIR | 0o1777, Children: map[string]*Node{}},
+		"pts":     {Mode: unix.S_IFDIR | 0o755, Children: map[string]*Node{}},
 	}}
 	return fs
 }
