@@ -67,3 +67,19 @@ func TestMemoryLocks(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// fcntl's file owner and signal (F_SETOWN, F_SETOWN_EX, F_SETSIG).
+func TestFileOwner(t *testing.T) {
+	r := sameAsNative(t, guest(t, "fowner", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "F_SETOWN self: ok, F_GETOWN is self: 1") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
+// unshare and setns: the namespaces a process has of its own, and errors.
+func TestUnshare(t *testing.T) {
+	r := sameAsNative(t, guest(t, "unshare", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "unprivileged NEWNS: EPERM") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -309,21 +310,55 @@ func pidStat(p *kernel.Process, t *kernel.Task) string {
 	return strings.Join(parts, " ") + "\n"
 }
 
-// status renders /proc/<pid>/status.
+// status renders /proc/<pid>/status with every field Linux 6.x prints,
+// in its order. Memory sizes come from the LibOS's map of the process:
+// data is private writable memory, text the executable's mappings, libraries
+// every other executable file mapping, and resident is everything mapped.
 func status(p *kernel.Process, t *kernel.Task) string {
 	c := p.Creds()
 	groups := make([]string, len(c.Groups))
 	for i, g := range c.Groups {
 		groups[i] = strconv.Itoa(g)
 	}
-	kb := rss(p) / 1024
+	var size, data, stk, exe, lib, anon, file, shm uintptr
+	for _, a := range p.MM.Areas() {
+		if a.Flags&mm.LibOS != 0 {
+			continue
+		}
+		n := a.End - a.Start
+		size += n
+		switch {
+		case a.Flags&mm.Stack != 0:
+			stk += n
+		case a.Prot&pal.ProtExec != 0 && a.Backing != nil && a.Backing.MapName() == p.Exe:
+			exe += n
+		case a.Prot&pal.ProtExec != 0 && a.Backing != nil:
+			lib += n
+		case a.Prot&pal.ProtWrite != 0 && a.Flags&mm.Shared == 0:
+			data += n
+		}
+		switch {
+		case a.Flags&mm.Shared != 0:
+			shm += n
+		case a.Backing != nil:
+			file += n
+		default:
+			anon += n
+		}
+	}
+	kb := func(v uintptr) string { return fmt.Sprintf("%8d kB", v/1024) }
+	ppid := p.Ppid()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		t.Name, p.Umask(), p.Pid, t.Tid, p.Ppid())
-	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t%s\n",
-		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, strings.Join(groups, " "))
-	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmLck:\t%8d kB\nVmRSS:\t%8d kB\nThreads:\t%d\n",
-		kb, kb, p.MM.LockedBytes(0, 0)/1024, kb, len(p.Tasks()))
+		t.Name, p.Umask(), p.Pid, t.Tid, ppid)
+	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t%d\nGroups:\t%s \n",
+		c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid, 64, strings.Join(groups, " "))
+	fmt.Fprintf(&b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", p.Pid, t.Tid, p.Pgid(), p.Sid())
+	fmt.Fprintf(&b, "VmPeak:\t%s\nVmSize:\t%s\nVmLck:\t%s\nVmPin:\t%s\nVmHWM:\t%s\nVmRSS:\t%s\n",
+		kb(size), kb(size), kb(p.MM.LockedBytes(0, 0)), kb(0), kb(size), kb(size))
+	fmt.Fprintf(&b, "RssAnon:\t%s\nRssFile:\t%s\nRssShmem:\t%s\nVmData:\t%s\nVmStk:\t%s\nVmExe:\t%s\nVmLib:\t%s\nVmPTE:\t%s\nVmSwap:\t%s\nHugetlbPages:\t%s\n",
+		kb(anon), kb(file), kb(shm), kb(data), kb(stk), kb(exe), kb(lib), kb(size/512), kb(0), kb(0))
+	fmt.Fprintf(&b, "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\nThreads:\t%d\n", len(p.Tasks()))
 	var ign, cgt uint64
 	for sig, a := range p.Actions() {
 		switch {
@@ -335,12 +370,17 @@ func status(p *kernel.Process, t *kernel.Task) string {
 		}
 	}
 	pnd, shd := t.PendingSets()
-	fmt.Fprintf(&b, "SigQ:\t0/63704\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
-		pnd, shd, t.SigMask(), ign, cgt)
+	fmt.Fprintf(&b, "SigQ:\t0/%d\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
+		p.Rlimit(unix.RLIMIT_SIGPENDING).Cur, pnd, shd, t.SigMask(), ign, cgt)
 	fmt.Fprintf(&b, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n",
 		c.Cap.Inheritable, c.Cap.Permitted, c.Cap.Effective, c.Cap.Bounding, c.Cap.Ambient)
-	fmt.Fprintf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\nCpus_allowed_list:\t0-%d\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-		boolInt(p.NoNewPrivs), p.Info.CPUCount-1)
+	cpus := p.Info.CPUCount
+	mask := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(cpus)), big.NewInt(1))
+	fmt.Fprintf(&b, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\n",
+		boolInt(p.NoNewPrivs))
+	fmt.Fprintf(&b, "Cpus_allowed:\t%x\nCpus_allowed_list:\t0-%d\nMems_allowed:\t%s00000001\nMems_allowed_list:\t0\n",
+		mask, cpus-1, strings.Repeat("00000000,", 31))
+	b.WriteString("voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")
 	return b.String()
 }
 

@@ -100,10 +100,8 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, getLock(t, f, int(a[1]), a[2])
 	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
 		return 0, setLock(t, f, int(a[1]), a[2])
-	case unix.F_GETOWN:
-		return 0, nil
-	case unix.F_SETOWN:
-		return 0, nil
+	case unix.F_GETOWN, unix.F_SETOWN, unix.F_GETOWN_EX, unix.F_SETOWN_EX, unix.F_GETSIG, unix.F_SETSIG:
+		return fileOwner(t, f, cmd, a[2])
 	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_GET_SEALS, unix.F_ADD_SEALS:
 		// Pipes and memory files are the host's: ask it.
 		h := f.Impl.Handle()
@@ -119,6 +117,82 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, unix.EINVAL
 	}
 	return 0, unix.EINVAL
+}
+
+// Owner types of F_SETOWN_EX.
+const (
+	ownerTid  = 0
+	ownerPid  = 1
+	ownerPgrp = 2
+)
+
+// fileOwner implements F_GETOWN, F_SETOWN, their _EX forms, F_GETSIG and
+// F_SETSIG. The owner and signal are kept with the open file; the LibOS
+// sends no SIGIO (O_ASYNC) to them.
+func fileOwner(t *kernel.Task, f *vfs.File, cmd int, arg uintptr) (uintptr, error) {
+	typ, id, sig := f.Owner()
+	exists := func(typ, id int) error {
+		if id == 0 {
+			return nil
+		}
+		switch typ {
+		case ownerTid:
+			if _, err := taskFor(t, uintptr(id)); err == nil {
+				return nil
+			}
+			fallthrough
+		case ownerPid:
+			_, _, err := t.P.IDsOf(id)
+			return err
+		}
+		for _, pi := range t.P.ListProcs() {
+			if pi.Pgid == id {
+				return nil
+			}
+		}
+		return unix.ESRCH
+	}
+	switch cmd {
+	case unix.F_GETOWN:
+		if typ == ownerPgrp {
+			return uintptr(-id), nil
+		}
+		return uintptr(id), nil
+	case unix.F_SETOWN:
+		who := int(int32(arg))
+		typ, id = ownerPid, who
+		if who < 0 {
+			typ, id = ownerPgrp, -who
+		}
+		if err := exists(typ, id); err != nil {
+			return 0, err
+		}
+		f.SetOwner(typ, id)
+		return 0, nil
+	case unix.F_GETOWN_EX:
+		v := [2]int32{int32(typ), int32(id)}
+		return 0, kernel.CopyOutObj(t, arg, &v)
+	case unix.F_SETOWN_EX:
+		var v [2]int32
+		if err := kernel.CopyInObj(t, arg, &v); err != nil {
+			return 0, err
+		}
+		if v[0] < ownerTid || v[0] > ownerPgrp || v[1] < 0 {
+			return 0, unix.EINVAL
+		}
+		if err := exists(int(v[0]), int(v[1])); err != nil {
+			return 0, err
+		}
+		f.SetOwner(int(v[0]), int(v[1]))
+		return 0, nil
+	case unix.F_GETSIG:
+		return uintptr(sig), nil
+	}
+	if arg > 64 { // F_SETSIG
+		return 0, unix.EINVAL
+	}
+	f.SetSig(int(arg))
+	return 0, nil
 }
 
 // Record locks and flock locks are the host's (pal StreamLock and

@@ -81,6 +81,30 @@ type File struct {
 	// Mount is where the file lives (nil for pipes and the like).
 	Mount *Mount
 	Impl  FileImpl
+	// owner is who receives the file's I/O signals (F_SETOWN(_EX)): its
+	// type (F_OWNER_TID, _PID, _PGRP) and id; sig is F_SETSIG's signal.
+	ownerType, owner, sig int
+}
+
+// Owner returns the file's owner (F_GETOWN_EX) and its signal (F_GETSIG).
+func (f *File) Owner() (typ, id, sig int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ownerType, f.owner, f.sig
+}
+
+// SetOwner sets the file's owner (F_SETOWN, F_SETOWN_EX).
+func (f *File) SetOwner(typ, id int) {
+	f.mu.Lock()
+	f.ownerType, f.owner = typ, id
+	f.mu.Unlock()
+}
+
+// SetSig sets the signal F_SETSIG names.
+func (f *File) SetSig(sig int) {
+	f.mu.Lock()
+	f.sig = sig
+	f.mu.Unlock()
 }
 
 // NewFile makes an open file description with one reference.
