@@ -83,3 +83,20 @@ func TestUnshare(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// execve with an unlimited or huge RLIMIT_STACK (the stack is mapped whole,
+// so its size is bounded).
+func TestExecUnlimitedStack(t *testing.T) {
+	r := sameAsNative(t, "/bin/sh", "-c", "ulimit -s unlimited; /bin/echo one; ulimit -s 100000000; /bin/echo two; ulimit -s")
+	if r.Stdout != "one\ntwo\n100000000\n" {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
+// personality keeps any value; prctl's timer slack is kept.
+func TestPersonality(t *testing.T) {
+	r := sameAsNative(t, guest(t, "personality", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "now 0x4100001") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

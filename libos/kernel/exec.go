@@ -18,7 +18,7 @@ func LoaderEnv(p *Process) *loader.Env {
 		Info:      p.Info,
 		Open:      func(name string) (*vfs.File, error) { return p.OpenExec(name) },
 		Random:    func(b []byte) { p.Host.RandomRead(b) },
-		Randomize: !p.NoASLR,
+		Randomize: !p.NoASLR && p.Personality&addrNoRandomize == 0,
 		StackSize: uintptr(p.Rlimit(unix.RLIMIT_STACK).Cur),
 		BrkMax:    p.BrkMax,
 		Uid:       c.Uid, Euid: c.Euid, Gid: c.Gid, Egid: c.Egid,
@@ -136,3 +136,6 @@ func (p *Process) CheckExec(name string) error {
 		return err
 	})
 }
+
+// addrNoRandomize is personality's ADDR_NO_RANDOMIZE.
+const addrNoRandomize = 0x0040000

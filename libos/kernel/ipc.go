@@ -42,6 +42,7 @@ const (
 	msgSysV      // a SysV IPC call (Data: SysvReq; the reply's Data: SysvResp)
 	msgSysVWait  // answer once the SysV IPC state moves past generation Status
 	msgSysVCount // a semaphore waiter starts (Status 1) or stops (-1) waiting
+	msgState     // process → leader: what state is process Pid in? leader → process: yours?
 	// leader → process
 	msgSignal
 	msgChildExit
@@ -89,6 +90,7 @@ type Link struct {
 	mu     sync.Mutex
 	id     uint64
 	wait   map[uint64]chan *Msg
+	ended  bool // serve has returned: no reply will come any more
 }
 
 func newLink(host pal.Host, h pal.Handle) *Link {
@@ -203,6 +205,10 @@ func (m *Msg) decode(d *wire.Decoder) {
 func (l *Link) start(m *Msg) (chan *Msg, error) {
 	ch := make(chan *Msg, 1)
 	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return nil, ErrLinkClosed
+	}
 	l.id++
 	m.ID = l.id
 	l.wait[m.ID] = ch
@@ -247,6 +253,7 @@ func (l *Link) reply(to *Msg, r *Msg) {
 func (l *Link) serve(handle func(m *Msg, h pal.Handle)) {
 	defer func() {
 		l.mu.Lock()
+		l.ended = true
 		for id, ch := range l.wait {
 			close(ch)
 			delete(l.wait, id)

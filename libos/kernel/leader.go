@@ -3,6 +3,7 @@ package kernel
 import (
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -77,6 +78,11 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.attach(m.Pid, hd, m.HostPid)
 	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
 		l.sysvRequest(link, m)
+	case m.Kind == msgKill || m.Kind == msgState:
+		// These wait for another process's answer, which comes on that
+		// process's link: this link's serve must go on reading meanwhile,
+		// or two processes signalling each other wait for each other.
+		go link.reply(m, l.request(pid, m))
 	case !l.notice(pid, m):
 		link.reply(m, l.request(pid, m))
 	case m.Kind == msgExit:
@@ -127,6 +133,8 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Sid, r.Errno = l.setSid(pid)
 	case msgList:
 		r.Procs = l.list()
+	case msgState:
+		r.Status = int(l.state(m.Pid))
 	case msgGetFg:
 		r.Pgid, errno = l.getForeground(pid)
 	case msgSetFg:
@@ -171,9 +179,40 @@ func (l *Leader) signal(e *procEntry, info *SigInfo) {
 	l.mu.Lock()
 	link := e.link
 	l.mu.Unlock()
-	if link != nil {
-		link.call(m)
+	if link == nil {
+		return
 	}
+	// A process that is ending may not answer; its signal is sent anyway.
+	ch, err := link.start(m)
+	if err != nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// state asks process pid for its state letter.
+func (l *Leader) state(pid int) byte {
+	if pid == 1 {
+		return l.local.State()
+	}
+	l.mu.Lock()
+	e := l.procs[pid]
+	var link *Link
+	if e != nil && !e.Zombie {
+		link = e.link
+	}
+	l.mu.Unlock()
+	if link == nil {
+		return 0
+	}
+	r, err := link.call(&Msg{Kind: msgState})
+	if err != nil {
+		return 0
+	}
+	return byte(r.Status)
 }
 
 // exited records that pid ended with a wait status and tells its parent.

@@ -49,6 +49,10 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.killAll(int(unix.SIGKILL))
 			return
 		}
+		if m.Kind == msgState {
+			p.link.reply(m, &Msg{Status: int(p.State())})
+			return
+		}
 		p.handleEvent(m)
 		if m.ID != 0 {
 			p.link.reply(m, &Msg{}) // the leader waits for this one
@@ -428,4 +432,39 @@ func (p *Process) HasChildren() bool {
 func addTime(a, b pal.Timespec) pal.Timespec {
 	ns := a.Nano() + b.Nano()
 	return pal.Timespec{Sec: ns / 1e9, Nsec: ns % 1e9}
+}
+
+// State is the process's state letter for /proc/<pid>/stat: that of its
+// first thread, T when the process is stopped, R while the thread runs
+// guest code, S while it is in a system call (Linux would say R for a
+// call that is not waiting; the LibOS cannot tell).
+func (p *Process) State() byte {
+	p.sigMu.Lock()
+	stopped := p.stopped
+	p.sigMu.Unlock()
+	if stopped {
+		return 'T'
+	}
+	var first *Task
+	for _, t := range p.Tasks() {
+		if first == nil || t.Tid < first.Tid {
+			first = t
+		}
+	}
+	if first == nil || first.inGuest.Load() {
+		return 'R'
+	}
+	return 'S'
+}
+
+// StateOf is the state letter of guest process pid (0 if it is unknown).
+func (p *Process) StateOf(pid int) byte {
+	if pid == p.Pid {
+		return p.State()
+	}
+	r, err := p.call(&Msg{Kind: msgState, Pid: pid})
+	if err != nil {
+		return 0
+	}
+	return byte(r.Status)
 }

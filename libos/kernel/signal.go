@@ -260,7 +260,7 @@ func (t *Task) SignalTask(info *SigInfo) {
 	if p.jobControlLocked(sig) {
 		defer p.post(&Msg{Kind: msgJobState, Status: statusContinued})
 	}
-	if p.ignoredLocked(sig) && t.sigMask&SigBit(sig) == 0 {
+	if p.ignoredLocked(sig) && (t.sigMask|t.realMask)&SigBit(sig) == 0 {
 		p.sigMu.Unlock()
 		return
 	}
@@ -282,7 +282,7 @@ func (p *Process) allBlockLocked(sig int) bool {
 	p.tasksMu.Lock()
 	defer p.tasksMu.Unlock()
 	for _, t := range p.tasks {
-		if t.sigMask&SigBit(sig) == 0 {
+		if (t.sigMask|t.realMask)&SigBit(sig) == 0 {
 			return false
 		}
 	}
@@ -330,6 +330,26 @@ func (t *Task) SigMask() uint64 {
 func (t *Task) SetSigMask(mask uint64) {
 	t.P.sigMu.Lock()
 	t.sigMask = mask &^ unblockable
+	t.P.sigMu.Unlock()
+}
+
+// SigWaitBegin unblocks set for a sigtimedwait and returns the mask to
+// give back to SigWaitEnd. Until then the old mask still counts as
+// blocking for whether a signal is ignored (Linux's real_blocked): an
+// ignored signal that arrives during the wait is kept for it.
+func (t *Task) SigWaitBegin(set uint64) uint64 {
+	t.P.sigMu.Lock()
+	defer t.P.sigMu.Unlock()
+	old := t.sigMask
+	t.realMask = old
+	t.sigMask = old &^ set
+	return old
+}
+
+// SigWaitEnd ends a wait SigWaitBegin started.
+func (t *Task) SigWaitEnd(old uint64) {
+	t.P.sigMu.Lock()
+	t.sigMask, t.realMask = old&^unblockable, 0
 	t.P.sigMu.Unlock()
 }
 

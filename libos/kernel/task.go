@@ -23,6 +23,11 @@ type Task struct {
 	RobustList, RobustLen uintptr
 	// Name is the thread's comm (prctl PR_SET_NAME), at most 15 bytes.
 	Name string
+	// TimerSlack is prctl PR_SET_TIMERSLACK's value (0: the default).
+	TimerSlack uint64
+	// inGuest is set while the thread runs guest code, so that
+	// /proc/<pid>/stat can tell running from sleeping in a system call.
+	inGuest atomic.Bool
 	// AltStack is sigaltstack's stack (ss_sp, ss_flags, ss_size).
 	AltStack [3]uint64
 	// Policy and Priority are the scheduling policy the guest chose.
@@ -35,6 +40,7 @@ type Task struct {
 
 	// Signal state, guarded by P.sigMu.
 	sigMask   uint64
+	realMask  uint64 // during sigtimedwait: the mask before the wait (real_blocked)
 	pending   sigQueue
 	savedMask uint64
 	haveSaved bool
@@ -118,7 +124,9 @@ func (p *Process) taskBody(t *Task, init func(t *Task), ready chan struct{}) fun
 func (t *Task) run() {
 	host := t.P.Host
 	for !t.exited {
+		t.inGuest.Store(true)
 		ev := host.Run(t.CPU)
+		t.inGuest.Store(false)
 		var restart unix.Errno
 		switch ev.Kind {
 		case pal.EventSyscall:

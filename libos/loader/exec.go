@@ -111,6 +111,9 @@ func (env *Env) random(n int) uintptr {
 	return uintptr(binary.LittleEndian.Uint64(b[:])) % uintptr(n)
 }
 
+// maxStack bounds the main thread's stack.
+const maxStack = 1 << 30
+
 func loadELF(env *Env, f *vfs.File, hdr []byte, path, execfn string, argv, envp []string) (*Image, error) {
 	if len(hdr) < 64 {
 		return nil, unix.ENOEXEC
@@ -122,7 +125,10 @@ func loadELF(env *Env, f *vfs.File, hdr []byte, path, execfn string, argv, envp 
 	// The stack goes at the top of the window, mmap placement below it.
 	info := env.Info
 	top := env.MM.MmapTop - env.random(1<<14)*mm.PageSize
-	stackSize := mm.PageAlign(env.StackSize)
+	// The whole stack is mapped at once (it does not grow); an unlimited
+	// or huge RLIMIT_STACK gets maxStack, as Linux's stack could only grow
+	// that far before meeting other mappings anyway.
+	stackSize := mm.PageAlign(min(env.StackSize, maxStack))
 	stackLo := top - stackSize
 	if _, err := env.MM.Map(mm.MapRequest{Addr: stackLo, Length: stackSize, Prot: pal.ProtRead | pal.ProtWrite,
 		Fixed: true, Flags: mm.Stack | mm.GrowsDown, Name: "[stack]"}); err != nil {

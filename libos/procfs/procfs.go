@@ -90,28 +90,48 @@ func otherProcessDir(p *kernel.Process, pi kernel.ProcInfo) *vfs.Node {
 	text := func(s string) *vfs.Node {
 		return vfs.RegularFile(func() ([]byte, error) { return []byte(s), nil })
 	}
-	state, stateName := "S", "S (sleeping)"
-	switch {
-	case pi.Zombie:
-		state, stateName = "Z", "Z (zombie)"
-	case pi.Stopped:
-		state, stateName = "T", "T (stopped)"
+	// The state is asked of the process when the file is read: programs
+	// poll it to see a process go to sleep.
+	state := func() (string, string) {
+		switch {
+		case pi.Zombie:
+			return "Z", "Z (zombie)"
+		case pi.Stopped:
+			return "T", "T (stopped)"
+		}
+		switch p.StateOf(pi.Pid) {
+		case 'R':
+			return "R", "R (running)"
+		case 'T':
+			return "T", "T (stopped)"
+		case 0:
+			return "Z", "Z (zombie)"
+		}
+		return "S", "S (sleeping)"
 	}
 	var argv []string
 	if !pi.Zombie {
 		argv = pi.Argv
 	}
-	f := []any{pi.Pid, "(" + pi.Comm + ")", state, pi.Ppid, pi.Pgid, pi.Sid, 0, -1, 4194304,
-		0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, 0, 0, 0,
-		uint64(kernel.RlimInfinity), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0}
-	parts := make([]string, len(f))
-	for i, v := range f {
-		parts[i] = fmt.Sprint(v)
+	stat := func() ([]byte, error) {
+		s, _ := state()
+		f := []any{pi.Pid, "(" + pi.Comm + ")", s, pi.Ppid, pi.Pgid, pi.Sid, 0, -1, 4194304,
+			0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, 0, 0, 0,
+			uint64(kernel.RlimInfinity), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0,
+			0, 0, 0, 0, 0, 0, 0}
+		parts := make([]string, len(f))
+		for i, v := range f {
+			parts[i] = fmt.Sprint(v)
+		}
+		return []byte(strings.Join(parts, " ") + "\n"), nil
+	}
+	status := func() ([]byte, error) {
+		_, name := state()
+		return []byte(fmt.Sprintf("Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", pi.Comm, name, pi.Pid, pi.Pid, pi.Ppid)), nil
 	}
 	return vfs.Dir(map[string]*vfs.Node{
-		"stat":    text(strings.Join(parts, " ") + "\n"),
-		"status":  text(fmt.Sprintf("Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", pi.Comm, stateName, pi.Pid, pi.Pid, pi.Ppid)),
+		"stat":    vfs.RegularFile(stat),
+		"status":  vfs.RegularFile(status),
 		"comm":    text(pi.Comm + "\n"),
 		"cmdline": vfs.RegularFile(func() ([]byte, error) { return nulJoin(argv), nil }),
 	})

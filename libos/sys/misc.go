@@ -180,12 +180,22 @@ func Prctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	case unix.PR_GET_SECCOMP:
 		return 0, nil
 	case unix.PR_GET_TIMERSLACK:
-		return 50000, nil
+		if t.TimerSlack == 0 {
+			return defaultTimerSlack, nil
+		}
+		return uintptr(t.TimerSlack), nil
+	case unix.PR_SET_TIMERSLACK:
+		// Kept and read back; sleeps are the host's, with its own slack.
+		t.TimerSlack = uint64(a[1])
+		return 0, nil
 	case unix.PR_SET_VMA:
 		return 0, unix.EINVAL // anonymous VMA names are not kept
 	}
 	return 0, unix.EINVAL
 }
+
+// defaultTimerSlack is Linux's timer slack, in ns.
+const defaultTimerSlack = 50000
 
 // ArchPrctl implements arch_prctl(2).
 func ArchPrctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
@@ -285,10 +295,9 @@ func Getcpu(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // Personality implements personality(2): only PER_LINUX exists here.
 func Personality(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	old := uintptr(t.P.Personality)
+	// Linux takes any value; of its flags, ADDR_NO_RANDOMIZE turns address
+	// randomisation off for the next execve.
 	if uint32(a[0]) != 0xffffffff {
-		if a[0]&0xff != 0 {
-			return 0, unix.EINVAL
-		}
 		t.P.Personality = uint32(a[0])
 	}
 	return old, nil

@@ -346,9 +346,8 @@ func RtSigtimedwait(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	// Signals in set are taken while they are blocked; unblocking them for
 	// the wait lets their arrival wake the thread, as Linux does.
-	old := t.SigMask()
-	t.SetSigMask(old &^ set)
-	defer t.SetSigMask(old)
+	old := t.SigWaitBegin(set)
+	defer t.SigWaitEnd(old)
 	for {
 		if info, ok := t.TakeSignal(set); ok {
 			if a[1] != 0 {

@@ -80,7 +80,7 @@ var calls = [...]kernel.Syscall{
 	unix.SYS_SETFSUID:               {Fn: sys.Setfsuid, Support: full, Args: "d"},
 	unix.SYS_SETFSGID:               {Fn: sys.Setfsgid, Support: full, Args: "d"},
 	unix.SYS_GETSID:                 {Fn: sys.Getsid, Support: full, Args: "d"},
-	unix.SYS_PERSONALITY:            {Fn: sys.Personality, Support: partial, Args: "x", Note: "PER_LINUX only"},
+	unix.SYS_PERSONALITY:            {Fn: sys.Personality, Support: partial, Args: "x", Note: "any value is kept; only ADDR_NO_RANDOMIZE acts (on the next execve)"},
 	unix.SYS_STATFS:                 {Fn: sys.Statfs, Support: full, Args: "px"},
 	unix.SYS_FSTATFS:                {Fn: sys.Fstatfs, Support: full, Args: "fx"},
 	unix.SYS_GETPRIORITY:            {Fn: sys.Getpriority, Support: partial, Args: "dd", Note: "nice value kept by the LibOS, not applied to the host"},
