@@ -401,8 +401,65 @@ static void test_thread_target(void) {
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
+/* A signal that is ignored but blocked is kept, even while sigtimedwait
+ * unblocks it for the wait; another process sends it. */
+static void test_sigwait_ignored(void) {
+	signal(SIGUSR2, SIG_IGN);
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep(20000);
+		kill(parent, SIGUSR2);
+		_exit(0);
+	}
+	struct timespec ts = {5, 0};
+	siginfo_t si;
+	int r = sigtimedwait(&set, &si, &ts);
+	printf("sigtimedwait for an ignored, blocked signal: %d from the child %d\n", r, si.si_pid == pid);
+	waitpid(pid, NULL, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR2, SIG_DFL);
+}
+
+static void on_usr1(int sig) {}
+
+/* A parent waits until /proc shows its child asleep in pause(), then
+ * wakes it with a signal. */
+static void test_sleeping_state(void) {
+	signal(SIGUSR1, on_usr1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = pause();
+		_exit(r == -1 && errno == EINTR ? 0 : 1);
+	}
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	char state = 0;
+	for (int i = 0; i < 1000 && state != 'S'; i++) {
+		int fd = open(path, O_RDONLY);
+		int n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		char *p = strrchr(buf, ')');
+		state = p ? p[2] : 0;
+		if (state != 'S')
+			usleep(1000);
+	}
+	kill(pid, SIGUSR1);
+	int st;
+	waitpid(pid, &st, 0);
+	printf("child seen sleeping: %d, woken from pause: %d\n", state == 'S', WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_sigwait_ignored();
+	test_sleeping_state();
 	test_restart_many(); /* first: while glibc still takes its single-threaded paths */
 	test_kill_codes();
 	test_faults();
