@@ -100,3 +100,13 @@ func TestPersonality(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// Files made by a process that dropped root: owners and groups (set-group-ID
+// directories included) and the permission checks the host, running as
+// root, would not make.
+func TestOwnershipAfterSetuid(t *testing.T) {
+	r := sameAsNative(t, guest(t, "ownership", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "file in a plain directory: uid 65534 gid 65534") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

@@ -139,6 +139,47 @@ func parentAt(t *kernel.Task, dirfd, addr uintptr) (vfs.Location, string, bool, 
 	return t.P.NS.ResolveParent(base, path)
 }
 
+// mayCreateIn checks that the process may add an entry to the directory
+// parent (write and search permission): the host, where gophene may run
+// as root, does not check for the guest.
+func mayCreateIn(t *kernel.Task, parent vfs.Location) error {
+	if c := t.P.Creds(); c.Capable(unix.CAP_DAC_OVERRIDE) {
+		return nil
+	}
+	var st pal.Stat
+	if err := t.P.NS.Stat(parent, &st); err != nil {
+		return vfs.Errno(err)
+	}
+	if !permitted(t, &st, 3) {
+		return unix.EACCES
+	}
+	return nil
+}
+
+// newOwner is who should own an object the process creates in parent:
+// its fsuid, and its fsgid unless parent is set-group-ID (-1: keep the
+// group, which the host took from the directory). ok is false when nothing
+// needs changing because the process is root, which the host creates as.
+func newOwner(t *kernel.Task, parent vfs.Location) (uid, gid int, ok bool) {
+	c := t.P.Creds()
+	if c.Fsuid == 0 && c.Fsgid == 0 {
+		return 0, 0, false
+	}
+	uid, gid = c.Fsuid, c.Fsgid
+	var st pal.Stat
+	if t.P.NS.Stat(parent, &st) == nil && st.Mode&unix.S_ISGID != 0 {
+		gid = -1
+	}
+	return uid, gid, true
+}
+
+// ownNew gives a new object at loc in parent the owner newOwner says.
+func ownNew(t *kernel.Task, parent, loc vfs.Location) {
+	if uid, gid, ok := newOwner(t, parent); ok {
+		loc.Mount.FS.Chown(loc.Rel, uid, gid)
+	}
+}
+
 func doMkdirat(t *kernel.Task, dirfd, addr uintptr, mode uint32) error {
 	parent, name, _, err := parentAt(t, dirfd, addr)
 	if err != nil {
@@ -154,7 +195,14 @@ func doMkdirat(t *kernel.Task, dirfd, addr uintptr, mode uint32) error {
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
-	return vfs.Errno(loc.Mount.FS.Mkdir(loc.Rel, mode&0o7777&^t.P.Umask()))
+	if err := mayCreateIn(t, parent); err != nil {
+		return err
+	}
+	if err := loc.Mount.FS.Mkdir(loc.Rel, mode&0o7777&^t.P.Umask()); err != nil {
+		return vfs.Errno(err)
+	}
+	ownNew(t, parent, loc)
+	return nil
 }
 
 // Mkdir implements mkdir(2).
@@ -338,6 +386,9 @@ func doSymlinkat(t *kernel.Task, taddr, dirfd, addr uintptr) error {
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
+	if err := mayCreateIn(t, parent); err != nil {
+		return err
+	}
 	return vfs.Errno(loc.Mount.FS.Symlink(target, loc.Rel))
 }
 
@@ -411,8 +462,15 @@ func doMknodat(t *kernel.Task, dirfd, addr uintptr, mode uint32, dev uint64) err
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
+	if err := mayCreateIn(t, parent); err != nil {
+		return err
+	}
 	perm := mode & 0o7777 &^ t.P.Umask()
-	return vfs.Errno(loc.Mount.FS.Mknod(loc.Rel, mode&unix.S_IFMT|perm, dev))
+	if err := loc.Mount.FS.Mknod(loc.Rel, mode&unix.S_IFMT|perm, dev); err != nil {
+		return vfs.Errno(err)
+	}
+	ownNew(t, parent, loc)
+	return nil
 }
 
 // Mknod implements mknod(2) for regular files, FIFOs and sockets.

@@ -189,7 +189,10 @@ func EpollCtl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	if f == ep || f.IsPath() {
+	if f.IsPath() {
+		return 0, unix.EBADF // an O_PATH descriptor is not open for I/O
+	}
+	if f == ep {
 		return 0, unix.EINVAL
 	}
 	h := f.Impl.Handle()

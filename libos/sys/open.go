@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
+	"gophene/libos/vfs"
 	"gophene/pal"
 )
 
@@ -33,14 +34,34 @@ func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintpt
 		return 0, unix.EINVAL
 	}
 	check := needsAccessCheck(t, flags)
-	if check && flags&unix.O_CREAT != 0 {
-		// A file this open creates is not checked against its mode.
-		_, err := t.P.NS.Resolve(base, path, flags&unix.O_NOFOLLOW == 0)
-		check = err == nil
+	// A file this open creates is not checked against its mode, but its
+	// directory must let the process add it, and it is given the owner
+	// Linux would give it (the host may create it as root).
+	var created bool
+	var parent vfs.Location
+	if flags&unix.O_CREAT != 0 {
+		c := t.P.Creds()
+		if check || c.Fsuid != 0 || c.Fsgid != 0 {
+			_, err := t.P.NS.Resolve(base, path, flags&unix.O_NOFOLLOW == 0)
+			if err == unix.ENOENT {
+				if loc, _, _, perr := t.P.NS.ResolveParent(base, path); perr == nil {
+					if err := mayCreateIn(t, loc); err != nil {
+						return 0, err
+					}
+					parent, created = loc, true
+				}
+			}
+			check = check && err == nil
+		}
 	}
 	f, err := t.P.NS.Open(base, path, flags&^0x8000, mode)
 	if err != nil {
 		return 0, err
+	}
+	if created {
+		if uid, gid, ok := newOwner(t, parent); ok {
+			f.Impl.Chown(uid, gid)
+		}
 	}
 	if check {
 		var st pal.Stat

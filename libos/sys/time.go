@@ -230,7 +230,7 @@ func ClockNanosleep(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME, unix.CLOCK_TAI,
 		unix.CLOCK_REALTIME_ALARM, unix.CLOCK_BOOTTIME_ALARM, unix.CLOCK_PROCESS_CPUTIME_ID:
 	case unix.CLOCK_THREAD_CPUTIME_ID:
-		return 0, unix.EINVAL
+		return 0, unix.EOPNOTSUPP // glibc's wrapper says EINVAL itself
 	default:
 		if !validClock(clock) {
 			return 0, unix.EINVAL

@@ -86,9 +86,9 @@ static void queues(void) {
 		_exit(0);
 	}
 	pause_ms(100);
-	printf("IPC_RMID: %s\n", en(msgctl(q, IPC_RMID, NULL)));
-	fflush(stdout);
-	wait_child(pid);
+	long rm = msgctl(q, IPC_RMID, NULL);
+	wait_child(pid); /* the child prints first, then we do */
+	printf("IPC_RMID: %s\n", en(rm));
 	printf("send to removed: %s\n", en(msgsnd(q, &m, 4, 0)));
 	printf("bad id: %s\n", en(msgsnd(0x7ffffff, &m, 4, 0)));
 
