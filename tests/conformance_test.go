@@ -110,3 +110,15 @@ func TestOwnershipAfterSetuid(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// Scheduling calls and rt_sigqueueinfo naming another process, and their
+// ESRCH for a pid nobody has.
+func TestSchedOtherProcess(t *testing.T) {
+	bin := guest(t, "schedother", testenv.Dynamic)
+	for _, argv := range [][]string{{bin}, {"/bin/sh", "-c", bin}} {
+		r := sameAsNative(t, argv...)
+		if !strings.Contains(r.Stdout, "child: nice 5, got the queued signal 1 with value 42") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}

@@ -43,6 +43,7 @@ const (
 	msgSysVWait  // answer once the SysV IPC state moves past generation Status
 	msgSysVCount // a semaphore waiter starts (Status 1) or stops (-1) waiting
 	msgState     // process → leader: what state is process Pid in? leader → process: yours?
+	msgProcOp    // a scheduling request for process Pid (ProcOp), passed on by the leader
 	// leader → process
 	msgSignal
 	msgChildExit

@@ -78,7 +78,7 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.attach(m.Pid, hd, m.HostPid)
 	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
 		l.sysvRequest(link, m)
-	case m.Kind == msgKill || m.Kind == msgState:
+	case m.Kind == msgKill || m.Kind == msgState || m.Kind == msgProcOp:
 		// These wait for another process's answer, which comes on that
 		// process's link: this link's serve must go on reading meanwhile,
 		// or two processes signalling each other wait for each other.
@@ -135,6 +135,8 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Procs = l.list()
 	case msgState:
 		r.Status = int(l.state(m.Pid))
+	case msgProcOp:
+		r = l.procOp(m)
 	case msgGetFg:
 		r.Pgid, errno = l.getForeground(pid)
 	case msgSetFg:
@@ -191,6 +193,32 @@ func (l *Leader) signal(e *procEntry, info *SigInfo) {
 	case <-ch:
 	case <-time.After(2 * time.Second):
 	}
+}
+
+// procOp passes a scheduling request on to its target process.
+func (l *Leader) procOp(m *Msg) *Msg {
+	if m.Pid == 1 {
+		return l.local.serveProcOp(m)
+	}
+	l.mu.Lock()
+	e := l.procs[m.Pid]
+	var link *Link
+	if e != nil && !e.Zombie {
+		link = e.link
+	}
+	l.mu.Unlock()
+	if link == nil {
+		return &Msg{Errno: int(unix.ESRCH)}
+	}
+	fwd := *m
+	r, err := link.call(&fwd)
+	if r == nil {
+		if err == nil {
+			err = unix.ESRCH
+		}
+		return &Msg{Errno: int(unix.ESRCH)}
+	}
+	return &Msg{Errno: r.Errno, Sig: r.Sig, Target: r.Target}
 }
 
 // state asks process pid for its state letter.

@@ -53,6 +53,10 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.link.reply(m, &Msg{Status: int(p.State())})
 			return
 		}
+		if m.Kind == msgProcOp {
+			p.link.reply(m, p.serveProcOp(m))
+			return
+		}
 		p.handleEvent(m)
 		if m.ID != 0 {
 			p.link.reply(m, &Msg{}) // the leader waits for this one
@@ -467,4 +471,82 @@ func (p *Process) StateOf(pid int) byte {
 		return 0
 	}
 	return byte(r.Status)
+}
+
+// Scheduling requests one process makes of another (ProcOp).
+const (
+	ProcGetSched = iota + 1 // policy and priority of its first thread
+	ProcSetSched            // set them (policy -1: keep the policy)
+	ProcGetNice             // its nice value
+	ProcSetNice             // set it
+)
+
+// ProcOp makes scheduling request op of guest process pid for the
+// caller, whose effective uid and CAP_SYS_NICE decide what it may change:
+// it returns the answer's two values (policy and priority, or nice).
+func (p *Process) ProcOp(pid, op, a1, a2 int) (int, int, error) {
+	c := p.Creds()
+	m := &Msg{Kind: msgProcOp, Pid: pid, Status: op, Sig: a1, Target: a2, Pgid: c.Euid,
+		Sid: boolToInt(c.Capable(unix.CAP_SYS_NICE))}
+	var r *Msg
+	if pid == p.Pid {
+		r = p.serveProcOp(m)
+	} else {
+		var err error
+		if r, err = p.call(m); r == nil {
+			return 0, 0, err
+		}
+	}
+	if r.Errno != 0 {
+		return 0, 0, unix.Errno(r.Errno)
+	}
+	return r.Sig, r.Target, nil
+}
+
+// serveProcOp answers a ProcOp request for this process.
+func (p *Process) serveProcOp(m *Msg) *Msg {
+	var first *Task
+	// A child that has just forked serves its link before its thread is
+	// set up: wait for it (for Linux, the child exists once fork returns).
+	for wait := 0; first == nil && wait < 2000; wait++ {
+		for _, t := range p.Tasks() {
+			if first == nil || t.Tid < first.Tid {
+				first = t
+			}
+		}
+		if first == nil {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if first == nil {
+		return &Msg{Errno: int(unix.ESRCH)}
+	}
+	c := p.Creds()
+	privileged := m.Sid != 0
+	mayChange := privileged || m.Pgid == c.Uid || m.Pgid == c.Euid
+	switch m.Status {
+	case ProcGetSched:
+		return &Msg{Sig: first.Policy, Target: first.Priority}
+	case ProcSetSched:
+		if !mayChange {
+			return &Msg{Errno: int(unix.EPERM)}
+		}
+		if m.Sig >= 0 {
+			first.Policy = m.Sig
+		}
+		first.Priority = m.Target
+	case ProcGetNice:
+		return &Msg{Target: p.Nice}
+	case ProcSetNice:
+		if !mayChange {
+			return &Msg{Errno: int(unix.EPERM)}
+		}
+		if m.Target < p.Nice && !privileged {
+			return &Msg{Errno: int(unix.EACCES)}
+		}
+		p.Nice = m.Target
+	default:
+		return &Msg{Errno: int(unix.EINVAL)}
+	}
+	return &Msg{}
 }

@@ -72,6 +72,9 @@ func Wait4(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if options&^(kernel.WNohang|kernel.WUntraced|kernel.WContinued|waitAll) != 0 {
 		return 0, unix.EINVAL
 	}
+	if int32(a[0]) == -1<<31 {
+		return 0, unix.ESRCH // Linux cannot negate INT_MIN into a group
+	}
 	r, err := t.WaitChild(waitSelect(t, int(int32(a[0]))), options|kernel.WExited)
 	if err != nil || r.Pid == 0 {
 		return 0, err

@@ -103,16 +103,49 @@ func priorityRange(policy int) (int, int, error) {
 	return 0, 0, unix.EINVAL
 }
 
+// schedTarget is the thread a scheduling call names: one of this
+// process's, or the first thread of another guest process, reached
+// through the leader.
+type schedTarget struct {
+	policy, prio int
+	set          func(policy, prio int) error // policy -1: keep it
+}
+
+func schedOf(t *kernel.Task, pid uintptr) (schedTarget, error) {
+	target, err := taskFor(t, pid)
+	if err == nil {
+		return schedTarget{target.Policy, target.Priority, func(policy, prio int) error {
+			if policy >= 0 {
+				target.Policy = policy
+			}
+			target.Priority = prio
+			return nil
+		}}, nil
+	}
+	if err != unix.ESRCH {
+		return schedTarget{}, err
+	}
+	id := int(int32(pid))
+	policy, prio, err := t.P.ProcOp(id, kernel.ProcGetSched, 0, 0)
+	if err != nil {
+		return schedTarget{}, err
+	}
+	return schedTarget{policy, prio, func(policy, prio int) error {
+		_, _, err := t.P.ProcOp(id, kernel.ProcSetSched, policy, prio)
+		return err
+	}}, nil
+}
+
 // SchedGetscheduler implements sched_getscheduler(2).
 func SchedGetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int32(a[0]) < 0 {
 		return 0, unix.EINVAL
 	}
-	target, err := taskFor(t, a[0])
+	target, err := schedOf(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	return uintptr(target.Policy), nil
+	return uintptr(target.policy), nil
 }
 
 // SchedSetscheduler implements sched_setscheduler(2): the policy is kept
@@ -121,7 +154,7 @@ func SchedSetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int32(a[0]) < 0 || a[2] == 0 {
 		return 0, unix.EINVAL
 	}
-	target, err := taskFor(t, a[0])
+	target, err := schedOf(t, a[0])
 	if err != nil {
 		return 0, err
 	}
@@ -137,8 +170,7 @@ func SchedSetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if c := t.P.Creds(); (policy == schedFIFO || policy == schedRR) && !c.Capable(unix.CAP_SYS_NICE) {
 		return 0, unix.EPERM
 	}
-	target.Policy, target.Priority = policy, int(prio)
-	return 0, nil
+	return 0, target.set(policy, int(prio))
 }
 
 // SchedGetparam implements sched_getparam(2).
@@ -146,11 +178,11 @@ func SchedGetparam(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int32(a[0]) < 0 || a[1] == 0 {
 		return 0, unix.EINVAL
 	}
-	target, err := taskFor(t, a[0])
+	target, err := schedOf(t, a[0])
 	if err != nil {
 		return 0, err
 	}
-	prio := int32(target.Priority)
+	prio := int32(target.prio)
 	return boolErr(kernel.CopyOutObj(t, a[1], &prio))
 }
 
@@ -159,7 +191,7 @@ func SchedSetparam(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int32(a[0]) < 0 || a[1] == 0 {
 		return 0, unix.EINVAL
 	}
-	target, err := taskFor(t, a[0])
+	target, err := schedOf(t, a[0])
 	if err != nil {
 		return 0, err
 	}
@@ -167,12 +199,11 @@ func SchedSetparam(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err := kernel.CopyInObj(t, a[1], &prio); err != nil {
 		return 0, err
 	}
-	lo, hi, _ := priorityRange(target.Policy)
+	lo, hi, _ := priorityRange(target.policy)
 	if int(prio) < lo || int(prio) > hi {
 		return 0, unix.EINVAL
 	}
-	target.Priority = int(prio)
-	return 0, nil
+	return 0, target.set(-1, int(prio))
 }
 
 // SchedGetPriorityMax implements sched_get_priority_max(2).
@@ -202,18 +233,37 @@ func SchedRrGetInterval(t *kernel.Task, a kernel.Args) (uintptr, error) {
 // Getpriority implements getpriority(2) for the calling process; like the
 // raw system call it returns 20 - nice.
 func Getpriority(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if pid, ok := otherProcess(t, a[0], a[1]); ok {
+		_, nice, err := t.P.ProcOp(pid, kernel.ProcGetNice, 0, 0)
+		return uintptr(20 - nice), err
+	}
 	if err := priorityTarget(t, a[0], a[1]); err != nil {
 		return 0, err
 	}
 	return uintptr(20 - t.P.Nice), nil
 }
 
+// otherProcess reports whether a PRIO_PROCESS request names another guest
+// process than the caller (not a thread of its own).
+func otherProcess(t *kernel.Task, which, who uintptr) (int, bool) {
+	id := int(int32(who))
+	if int32(which) != unix.PRIO_PROCESS || id <= 0 || id == t.P.Pid {
+		return 0, false
+	}
+	_, err := taskFor(t, who)
+	return id, err == unix.ESRCH
+}
+
 // Setpriority implements setpriority(2); lowering nice needs root.
 func Setpriority(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	nice := max(-20, min(19, int(int32(a[2]))))
+	if pid, ok := otherProcess(t, a[0], a[1]); ok {
+		_, _, err := t.P.ProcOp(pid, kernel.ProcSetNice, 0, nice)
+		return 0, err
+	}
 	if err := priorityTarget(t, a[0], a[1]); err != nil {
 		return 0, err
 	}
-	nice := max(-20, min(19, int(int32(a[2]))))
 	if c := t.P.Creds(); nice < t.P.Nice && !c.Capable(unix.CAP_SYS_NICE) {
 		return 0, unix.EACCES
 	}

@@ -245,8 +245,11 @@ func RtSigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
+	if pid <= 0 {
+		return 0, unix.ESRCH // a process, not a group
+	}
 	if pid != t.P.Pid {
-		return 0, unix.ESRCH
+		return 0, t.P.Kill(pid, info) // another process: through the leader
 	}
 	if sig != 0 {
 		t.P.SignalProcess(info)
