@@ -122,3 +122,14 @@ func TestSchedOtherProcess(t *testing.T) {
 		}
 	}
 }
+
+// A signal frame that cannot be written becomes a SIGSEGV (Linux's
+// force_sigsegv), caught by a handler or, blocked, fatal.
+func TestUnwritableSignalFrame(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "badframe", mode))
+		if !strings.Contains(r.Stdout, "SIGSEGV handler ran 1") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}

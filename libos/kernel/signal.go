@@ -535,12 +535,25 @@ func (t *Task) deliverSignals(restart unix.Errno) {
 			restart = 0
 		}
 		if err := p.Frames.Setup(t, &info, act, oldMask); err != nil {
-			// The frame could not be written: the guest dies of SIGSEGV,
-			// as on Linux.
+			// The frame could not be written. As Linux's force_sigsegv:
+			// a SIGSEGV whose own frame fails kills the process; any
+			// other signal turns into a SIGSEGV, with the default action
+			// if the guest blocks or ignores it, delivered next.
 			p.Log.Debugf("tid %d: cannot deliver signal %d: %v", t.Tid, sig, err)
-			p.killAll(int(unix.SIGSEGV))
-			t.exitNow()
-			return
+			if sig == int(unix.SIGSEGV) {
+				p.killAll(int(unix.SIGSEGV))
+				t.exitNow()
+				return
+			}
+			p.sigMu.Lock()
+			segv := SigBit(int(unix.SIGSEGV))
+			if t.sigMask&segv != 0 || p.ignoredLocked(int(unix.SIGSEGV)) {
+				p.actions[unix.SIGSEGV] = SigAction{}
+				t.sigMask &^= segv
+			}
+			t.pending.add(NewSigInfo(int(unix.SIGSEGV), SiKernel), p.sigQueueLimit())
+			p.sigMu.Unlock()
+			continue
 		}
 		t.SetSigMask(newMask)
 	}
