@@ -571,6 +571,27 @@ func (s *sysvIPC) statTarget(q *SysvReq, kind int, idOrIndex int64, byIndex bool
 	return nil, unix.EINVAL
 }
 
+// statObject finds the object of an IPC_STAT-like command (by id, or by
+// index for the *_STAT commands, which need read permission unless they
+// are *_STAT_ANY) and starts its answer: size bytes that begin with the
+// ipc64_perm. r is what the call returns: the id for the *_STAT commands.
+func (s *sysvIPC) statObject(q *SysvReq, kind, cmd, anyCmd, size int) (*ipcObject, []byte, int64, unix.Errno) {
+	o, e := s.statTarget(q, kind, q.A[0], cmd != ipcStat)
+	if e != 0 {
+		return nil, nil, 0, e
+	}
+	if cmd != anyCmd && !q.allowed(&o.perm, 4) {
+		return nil, nil, 0, unix.EACCES
+	}
+	b := make([]byte, size)
+	permBytes(b, &o.perm)
+	var r int64
+	if cmd != ipcStat {
+		r = int64(o.id)
+	}
+	return o, b, r, 0
+}
+
 // maxIndex is the highest index in use of kind, as the *_INFO commands
 // return.
 func (s *sysvIPC) maxIndex(kind int) int64 {
@@ -609,15 +630,10 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		}
 		return s.maxIndex(ipcMsg), b, 0
 	case ipcStat, msgStat, msgStatAn:
-		o, e := s.statTarget(q, ipcMsg, q.A[0], cmd != ipcStat)
+		o, b, r, e := s.statObject(q, ipcMsg, cmd, msgStatAn, 120)
 		if e != 0 {
 			return 0, nil, e
 		}
-		if cmd != msgStatAn && !q.allowed(&o.perm, 4) {
-			return 0, nil, unix.EACCES
-		}
-		b := make([]byte, 120)
-		permBytes(b, &o.perm)
 		put64(b, 48, o.stime)
 		put64(b, 56, o.rtime)
 		put64(b, 64, o.ctime)
@@ -626,10 +642,6 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		put64(b, 88, int64(o.qbytes))
 		put32(b, 96, o.lspid)
 		put32(b, 100, o.lrpid)
-		var r int64
-		if cmd != ipcStat {
-			r = int64(o.id)
-		}
 		return r, b, 0
 	case ipcSet, ipcRmid:
 		o, e := s.lookup(q, ipcMsg, q.A[0])
@@ -798,22 +810,13 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		}
 		return s.maxIndex(ipcSem), b, 0
 	case ipcStat, semStat, semStatAn:
-		o, e := s.statTarget(q, ipcSem, q.A[0], cmd != ipcStat)
+		o, b, r, e := s.statObject(q, ipcSem, cmd, semStatAn, 104)
 		if e != 0 {
 			return 0, nil, e
 		}
-		if cmd != semStatAn && !q.allowed(&o.perm, 4) {
-			return 0, nil, unix.EACCES
-		}
-		b := make([]byte, 104)
-		permBytes(b, &o.perm)
 		put64(b, 48, o.otime)
 		put64(b, 64, o.ctime)
 		put64(b, 80, int64(len(o.sems)))
-		var r int64
-		if cmd != ipcStat {
-			r = int64(o.id)
-		}
 		return r, b, 0
 	}
 	o, e := s.lookup(q, ipcSem, q.A[0])
@@ -1194,15 +1197,10 @@ func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		put64(b, 16, pages)
 		return s.maxIndex(ipcShm), b, 0
 	case ipcStat, shmStat, shmStatAn:
-		o, e := s.statTarget(q, ipcShm, q.A[0], cmd != ipcStat)
+		o, b, r, e := s.statObject(q, ipcShm, cmd, shmStatAn, 112)
 		if e != 0 {
 			return 0, nil, e
 		}
-		if cmd != shmStatAn && !q.allowed(&o.perm, 4) {
-			return 0, nil, unix.EACCES
-		}
-		b := make([]byte, 112)
-		permBytes(b, &o.perm)
 		put64(b, 48, o.segsz)
 		put64(b, 56, o.atime)
 		put64(b, 64, o.dtime)
@@ -1210,10 +1208,6 @@ func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		put32(b, 80, o.cpid)
 		put32(b, 84, o.lpid)
 		put64(b, 88, int64(o.nattch))
-		var r int64
-		if cmd != ipcStat {
-			r = int64(o.id)
-		}
 		return r, b, 0
 	}
 	o, e := s.lookup(q, ipcShm, q.A[0])

@@ -393,9 +393,15 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 	for i := m.find(addr); i < len(m.areas) && m.areas[i].Start < end; i++ {
 		m.areas[i].Prot = prot
 	}
-	// Merge from the area before the range up to the one after it; a merge
-	// leaves i in place so that the grown area is compared again.
-	i := m.find(addr)
+	m.mergeAround(addr, end)
+	return nil
+}
+
+// mergeAround joins the areas from the one before [start, end) up to the
+// one after it where they continue each other; a merge leaves i in place
+// so that the grown area is compared again (lock held).
+func (m *MM) mergeAround(start, end uintptr) {
+	i := m.find(start)
 	if i > 0 {
 		i--
 	}
@@ -407,7 +413,6 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 		}
 		i++
 	}
-	return nil
 }
 
 // SetLocked marks [addr, addr+length) locked or unlocked (mlock, munlock).
@@ -446,18 +451,7 @@ func (m *MM) SetLocked(addr, length uintptr, on bool) error {
 			m.areas[i].Flags &^= Locked
 		}
 	}
-	i := m.find(start)
-	if i > 0 {
-		i--
-	}
-	for i+1 < len(m.areas) && m.areas[i].Start <= end {
-		if mergeable(&m.areas[i], &m.areas[i+1]) {
-			m.areas[i].End = m.areas[i+1].End
-			m.drop(i + 1)
-			continue
-		}
-		i++
-	}
+	m.mergeAround(start, end)
 	return hole
 }
 
@@ -476,14 +470,7 @@ func (m *MM) SetAllLocked(on bool) {
 			m.areas[i].Flags &^= Locked
 		}
 	}
-	for i := 0; i+1 < len(m.areas); {
-		if mergeable(&m.areas[i], &m.areas[i+1]) {
-			m.areas[i].End = m.areas[i+1].End
-			m.drop(i + 1)
-			continue
-		}
-		i++
-	}
+	m.mergeAround(0, ^uintptr(0))
 }
 
 // LockedBytes counts the locked bytes in [start, end) (all of them if end

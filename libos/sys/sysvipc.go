@@ -84,15 +84,15 @@ func Msgrcv(t *kernel.Task, a kernel.Args) (uintptr, error) {
 
 // Msgctl implements msgctl(2).
 func Msgctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	return ipcCtl(t, kernel.SysvMsgctl, int64(int32(a[0])), 0, int(a[1])&^ipc64, a[2], 120, 32)
+	return ipcCtl(t, kernel.SysvMsgctl, int64(int32(a[0])), 0, int(a[1])&^ipc64, a[2], 120)
 }
 
-// ipcCtl is msgctl and semctl's data movement: IPC_SET reads the caller's
-// structure (setSize bytes), the *_STAT commands write it, the *_INFO
-// ones write their own (infoSize bytes).
-func ipcCtl(t *kernel.Task, op int, id int64, num int64, cmd int, buf uintptr, setSize, infoSize int) (uintptr, error) {
+// ipcCtl is msgctl, semctl and shmctl's data movement: IPC_SET reads the
+// caller's structure (setSize bytes); the *_STAT and *_INFO commands write
+// what the leader answers.
+func ipcCtl(t *kernel.Task, op int, id int64, num int64, cmd int, buf uintptr, setSize int) (uintptr, error) {
 	q := &kernel.SysvReq{Op: op}
-	if op == kernel.SysvMsgctl {
+	if op != kernel.SysvSemctl {
 		q.A = [4]int64{id, int64(cmd)}
 	} else {
 		q.A = [4]int64{id, num, int64(cmd), int64(int32(buf))}
@@ -190,7 +190,7 @@ func Semctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		r, err := sysv(t, kernel.SysvSemctl, id, num, int64(cmd), int64(int32(arg)))
 		return uintptr(r.R), err
 	}
-	return ipcCtl(t, kernel.SysvSemctl, id, num, cmd, arg, 104, 40)
+	return ipcCtl(t, kernel.SysvSemctl, id, num, cmd, arg, 104)
 }
 
 // Shared memory flags.
@@ -279,22 +279,5 @@ func Shmdt(t *kernel.Task, a kernel.Args) (uintptr, error) {
 
 // Shmctl implements shmctl(2).
 func Shmctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	id, cmd, buf := int64(int32(a[0])), int(a[1])&^ipc64, a[2]
-	q := &kernel.SysvReq{Op: kernel.SysvShmctl, A: [4]int64{id, int64(cmd)}}
-	if cmd == 1 { // IPC_SET
-		q.Data = make([]byte, 112)
-		if err := t.CopyIn(buf, q.Data); err != nil {
-			return 0, err
-		}
-	}
-	r, err := t.SysV(q, 0)
-	if err != nil {
-		return 0, err
-	}
-	if len(r.Data) > 0 {
-		if err := t.CopyOut(buf, r.Data); err != nil {
-			return 0, err
-		}
-	}
-	return uintptr(r.R), nil
+	return ipcCtl(t, kernel.SysvShmctl, int64(int32(a[0])), 0, int(a[1])&^ipc64, a[2], 112)
 }
