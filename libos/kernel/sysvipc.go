@@ -342,6 +342,27 @@ func (s *sysvIPC) remove(o *ipcObject) {
 	s.bump()
 }
 
+// removeOrSet answers IPC_RMID, and IPC_SET with a caller's structure of
+// size bytes, on o; done is false for other commands.
+func (s *sysvIPC) removeOrSet(q *SysvReq, o *ipcObject, cmd, size int) (done bool, e unix.Errno) {
+	switch cmd {
+	case ipcRmid:
+		if !q.owns(&o.perm) {
+			return true, unix.EPERM
+		}
+		s.remove(o)
+		return true, 0
+	case ipcSet:
+		if len(q.Data) < size {
+			return true, unix.EFAULT
+		}
+		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
+		s.bump()
+		return true, e
+	}
+	return false, 0
+}
+
 // setPerm is IPC_SET's common part: uid, gid and the mode's low 9 bits.
 func setPerm(q *SysvReq, o *ipcObject, uid, gid, mode int) unix.Errno {
 	if !q.owns(&o.perm) {
@@ -833,20 +854,10 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		}
 		return 0
 	}
-	switch cmd {
-	case ipcRmid:
-		if !q.owns(&o.perm) {
-			return 0, nil, unix.EPERM
-		}
-		s.remove(o)
-		return 0, nil, 0
-	case ipcSet:
-		if len(q.Data) < 104 {
-			return 0, nil, unix.EFAULT
-		}
-		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
-		s.bump()
+	if done, e := s.removeOrSet(q, o, cmd, 104); done {
 		return 0, nil, e
+	}
+	switch cmd {
 	case semGetval, semGetpid, semGetncn, semGetzcn:
 		if e := oneSem(4); e != 0 {
 			return 0, nil, e
@@ -1214,20 +1225,10 @@ func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	if e != 0 {
 		return 0, nil, e
 	}
-	switch cmd {
-	case ipcRmid:
-		if !q.owns(&o.perm) {
-			return 0, nil, unix.EPERM
-		}
-		s.remove(o)
-		return 0, nil, 0
-	case ipcSet:
-		if len(q.Data) < 112 {
-			return 0, nil, unix.EFAULT
-		}
-		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
-		s.bump()
+	if done, e := s.removeOrSet(q, o, cmd, 112); done {
 		return 0, nil, e
+	}
+	switch cmd {
 	case shmLock, shmUnlock:
 		if !q.capable(unix.CAP_IPC_LOCK) && !q.owns(&o.perm) {
 			return 0, nil, unix.EPERM
