@@ -133,3 +133,11 @@ func TestUnwritableSignalFrame(t *testing.T) {
 		}
 	}
 }
+
+// RLIMIT_FSIZE: writes cut at the limit, EFBIG and SIGXFSZ past it.
+func TestFileSizeLimit(t *testing.T) {
+	r := sameAsNative(t, guest(t, "fsize", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "child with the default action: XFSZ") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

@@ -5,6 +5,7 @@ package sys
 
 import (
 	"encoding/binary"
+	"io"
 
 	"golang.org/x/sys/unix"
 
@@ -78,6 +79,9 @@ func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
+	if buf, err = fileSizeLimit(t, f, -1, buf); err != nil {
+		return 0, err
+	}
 	var n int
 	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = f.Impl.Write(buf); return })
 	return uintptr(n), brokenPipe(t, err)
@@ -115,8 +119,42 @@ func Pwrite64(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
+	if buf, err = fileSizeLimit(t, f, int64(a[3]), buf); err != nil {
+		return 0, err
+	}
 	n, err := f.Impl.Pwrite(buf, int64(a[3]))
 	return uintptr(n), vfs.Errno(err)
+}
+
+// fileSizeLimit applies RLIMIT_FSIZE to a write of buf at off (-1: the
+// file position) on a regular file: the part past the limit is cut off,
+// and a write that starts at or past it fails with EFBIG and sends the
+// thread SIGXFSZ. The host, where gophene has no such limit, would not.
+func fileSizeLimit(t *kernel.Task, f *vfs.File, off int64, buf []byte) ([]byte, error) {
+	limit := t.P.Rlimit(unix.RLIMIT_FSIZE).Cur
+	if limit == kernel.RlimInfinity || len(buf) == 0 {
+		return buf, nil
+	}
+	var st pal.Stat
+	if f.Impl.Stat(&st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return buf, nil
+	}
+	pos := off
+	if pos < 0 {
+		if f.Flags()&unix.O_APPEND != 0 {
+			pos = st.Size
+		} else if p, err := f.Impl.Seek(0, io.SeekCurrent); err == nil {
+			pos = p
+		}
+	}
+	if uint64(pos) >= limit {
+		t.SignalTask(kernel.NewSigInfo(int(unix.SIGXFSZ), kernel.SiUser).SetSender(t.P.Pid, t.P.Creds().Uid))
+		return nil, unix.EFBIG
+	}
+	if rest := limit - uint64(pos); uint64(len(buf)) > rest {
+		buf = buf[:rest]
+	}
+	return buf, nil
 }
 
 // iovecs reads an iovec array and checks every buffer.
