@@ -12,7 +12,9 @@ package kernel
 // unmapping of an attachment removes one).
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +40,7 @@ const (
 	SysvShmdt    // A = id: one attachment of the caller ended
 	SysvShmAdopt // A = id: a forked child holds one more attachment
 	SysvShmctl
+	SysvList // A[0] = kind (0 queues, 1 semaphores, 2 segments): /proc/sysvipc's table
 )
 
 // Object kinds, which number id spaces of their own.
@@ -429,6 +432,8 @@ func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
 		return s.semctl(q)
 	case SysvShmget:
 		return s.shmget(q)
+	case SysvList:
+		return 0, []byte(s.list(int(q.A[0]))), 0
 	case SysvShmdt, SysvShmAdopt:
 		id := int(q.A[0])
 		if o := s.objs[id]; o != nil && o.kind == ipcShm {
@@ -1301,4 +1306,50 @@ func (p *Process) SysvLocalHandle(id int) pal.Handle {
 		return o.h
 	}
 	return pal.NoHandle
+}
+
+// list renders /proc/sysvipc/msg, sem or shm (kind ipcMsg, ipcSem, ipcShm)
+// in Linux's format.
+func (s *sysvIPC) list(kind int) string {
+	var ids []int
+	for id, o := range s.objs {
+		if o.kind == kind {
+			ids = append(ids, id)
+		}
+	}
+	sort.Ints(ids)
+	var b strings.Builder
+	switch kind {
+	case ipcMsg:
+		b.WriteString("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n")
+	case ipcSem:
+		b.WriteString("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n")
+	case ipcShm:
+		b.WriteString("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n")
+	}
+	for _, id := range ids {
+		o := s.objs[id]
+		p := &o.perm
+		switch kind {
+		case ipcMsg:
+			fmt.Fprintf(&b, "%10d %10d  %4o  %10d %10d %5d %5d %5d %5d %5d %5d %10d %10d %10d\n",
+				p.key, o.id, p.mode&0o7777, o.cbytes, len(o.msgs), o.lspid, o.lrpid, p.uid, p.gid, p.cuid, p.cgid, o.stime, o.rtime, o.ctime)
+		case ipcSem:
+			fmt.Fprintf(&b, "%10d %10d  %4o %10d %5d %5d %5d %5d %10d %10d\n",
+				p.key, o.id, p.mode&0o7777, len(o.sems), p.uid, p.gid, p.cuid, p.cgid, o.otime, o.ctime)
+		case ipcShm:
+			fmt.Fprintf(&b, "%10d %10d  %4o %21d %5d %5d  %5d %5d %5d %5d %5d %10d %10d %10d %21d %21d\n",
+				p.key, o.id, p.mode&0o7777, o.segsz, o.cpid, o.lpid, o.nattch, p.uid, p.gid, p.cuid, p.cgid, o.atime, o.dtime, o.ctime, (o.segsz+4095)/4096*4096, 0)
+		}
+	}
+	return b.String()
+}
+
+// SysvTable is /proc/sysvipc/msg, sem or shm (kind 0, 1, 2).
+func (p *Process) SysvTable(kind int) string {
+	r, err := p.sysvCall(&SysvReq{Op: SysvList, Pid: p.Pid, A: [4]int64{int64(kind)}})
+	if err != nil {
+		return ""
+	}
+	return string(r.Data)
 }

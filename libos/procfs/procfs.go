@@ -47,6 +47,11 @@ func New(p *kernel.Process) *vfs.PseudoFS {
 		"loadavg":     text(func() string { return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(p.Tasks()), p.Pid) }),
 		"filesystems": text(func() string { return "nodev\tproc\nnodev\tdevtmpfs\nnodev\ttmpfs\n\text4\n" }),
 		"mounts":      link(func() string { return "self/mounts" }),
+		"sysvipc": vfs.Dir(map[string]*vfs.Node{
+			"msg": text(func() string { return p.SysvTable(0) }),
+			"sem": text(func() string { return p.SysvTable(1) }),
+			"shm": text(func() string { return p.SysvTable(2) }),
+		}),
 		"sys": sysctlTree(p, map[string]func() string{
 			"kernel/osrelease":      func() string { return info.KernelRelease },
 			"kernel/ostype":         func() string { return "Linux" },

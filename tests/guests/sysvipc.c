@@ -37,9 +37,26 @@ static int wait_child(pid_t pid) {
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Whether /proc/sysvipc/<kind> lists object id with mode perms. */
+static int listed(const char *kind, int id, int perms) {
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+	FILE *f = fopen(path, "r");
+	int found = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		int key, lid;
+		unsigned mode;
+		if (sscanf(line, "%d %d %o", &key, &lid, &mode) == 3 && lid == id && (int)mode == perms)
+			found = 1;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void queues(void) {
 	int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-	printf("msgget private: %s\n", en(q));
+	printf("msgget private: %s, in /proc/sysvipc/msg: %d\n", en(q), listed("msg", q, 0600));
 	pid_t pid = fork();
 	if (pid == 0) {
 		for (int i = 0; i < 30; i++) {
@@ -122,7 +139,7 @@ union semun {
 
 static void semaphores(void) {
 	int s = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
-	printf("semget: %s\n", en(s));
+	printf("semget: %s, in /proc/sysvipc/sem: %d\n", en(s), listed("sem", s, 0600));
 	printf("semget 0 sems: %s\n", en(semget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
 	unsigned short init[3] = {1, 0, 5};
 	printf("SETALL: %s\n", en(semctl(s, 0, SETALL, (union semun){.array = init})));
@@ -181,7 +198,7 @@ static void semaphores(void) {
  * semaphore; attachment counts across fork, detach and removal. */
 static void shared_memory(void) {
 	int m = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
-	printf("shmget: %s\n", en(m));
+	printf("shmget: %s, in /proc/sysvipc/shm: %d\n", en(m), listed("shm", m, 0600));
 	printf("shmget size 0: %s\n", en(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600)));
 	int lock = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	semctl(lock, 0, SETVAL, (union semun){.val = 1});
