@@ -90,3 +90,4 @@
 // arch_prctl, for hosts without FSGSBASE.
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_FS 0x1002
+#define ARCH_GET_GS 0x1004

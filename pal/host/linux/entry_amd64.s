@@ -25,11 +25,12 @@
 //
 // Without FSGSBASE (·fsgsbase is 0: an older kernel, or a virtual CPU that
 // does not offer the instructions) the FS base is switched with
-// arch_prctl(ARCH_SET_FS) instead, one host system call at each crossing,
-// and the code never reads FS or GS bases: the guest's FS base is the one
-// the LibOS last gave it (guest code cannot change it without WRFSBASE),
-// and whether a signal hit guest code is told by the instruction pointer
-// alone (see faultHandler and kickHandler). In both modes the Go side
+// arch_prctl(ARCH_SET_FS) instead, one host system call at each crossing.
+// The guest's FS base is the one the LibOS last gave it (guest code cannot
+// change it without WRFSBASE); whether a fault or trap hit guest code is
+// told by the instruction pointer (faultHandler, sigsysHandler), and the
+// interrupt handler, whose signal may reach a thread that no longer runs
+// a guest thread, reads GS with arch_prctl(ARCH_GET_GS). In both modes the Go side
 // finds a thread's control block in a spare slot of the Go runtime's TLS
 // (GO_TLS_CB below), not through GS.
 
@@ -295,14 +296,31 @@ chain:
 //   - in switchToGuest after the pending check: abandon the entry;
 //   - elsewhere in gophene's code: nothing (pending is seen later);
 //   - in guest code: leave to Go as for a trapped system call.
-// Without FSGSBASE the first test is left out: the interrupt signal is
-// only sent to a thread while it runs a guest thread, and a thread that
-// ends one makes a host system call (ARCH_SET_GS) before it runs anything
-// outside gophene's code, at whose end the signal is delivered.
+// Without FSGSBASE the GS base is read with arch_prctl(ARCH_GET_GS): an
+// interrupt can reach a thread that no longer runs a guest thread (one
+// that was parked or ended since it was sent) while it is in the vDSO,
+// outside gophene's code, and must not be taken for a guest's.
 TEXT ·kickHandler(SB),NOSPLIT|NOFRAME,$0
 	CMPB	·fsgsbase(SB), $0
-	JEQ	isguest
+	JEQ	getgs
 	RDGSBASEQ	AX
+	TESTQ	AX, AX
+	JZ	done
+	JMP	isguest
+getgs:
+	PUSHQ	DX
+	PUSHQ	SI
+	PUSHQ	DI
+	SUBQ	$8, SP
+	MOVQ	SP, SI
+	MOVQ	$ARCH_GET_GS, DI
+	MOVQ	$SYS_ARCH_PRCTL, AX
+	SYSCALL
+	MOVQ	0(SP), AX
+	ADDQ	$8, SP
+	POPQ	DI
+	POPQ	SI
+	POPQ	DX
 	TESTQ	AX, AX
 	JZ	done
 isguest:
