@@ -12,6 +12,7 @@ package kernel
 // unmapping of an attachment removes one).
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strings"
@@ -359,7 +360,7 @@ func (s *sysvIPC) removeOrSet(q *SysvReq, o *ipcObject, cmd, size int) (done boo
 		if len(q.Data) < size {
 			return true, unix.EFAULT
 		}
-		e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20)))
+		e := setPerm(q, o, int(binary.LittleEndian.Uint32(q.Data[4:])), int(binary.LittleEndian.Uint32(q.Data[8:])), int(binary.LittleEndian.Uint32(q.Data[20:])))
 		s.bump()
 		return true, e
 	}
@@ -538,28 +539,10 @@ func (s *sysvIPC) msgrcv(q *SysvReq) (int64, []byte, unix.Errno) {
 
 // permBytes encodes struct ipc64_perm.
 func permBytes(b []byte, p *ipcPerm) {
-	le := func(off int, v uint32) {
-		b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	for i, v := range []int{int(p.key), p.uid, p.gid, p.cuid, p.cgid, p.mode} {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 	}
-	le(0, uint32(p.key))
-	le(4, uint32(p.uid))
-	le(8, uint32(p.gid))
-	le(12, uint32(p.cuid))
-	le(16, uint32(p.cgid))
-	le(20, uint32(p.mode))
-	b[24], b[25] = byte(p.seq), byte(p.seq>>8)
-}
-
-func put64(b []byte, off int, v int64) {
-	for i := 0; i < 8; i++ {
-		b[off+i] = byte(v >> (8 * i))
-	}
-}
-
-func put32(b []byte, off int, v int) {
-	for i := 0; i < 4; i++ {
-		b[off+i] = byte(v >> (8 * i))
-	}
+	binary.LittleEndian.PutUint16(b[24:], uint16(p.seq))
 }
 
 // IPC control commands.
@@ -618,6 +601,18 @@ func (s *sysvIPC) statObject(q *SysvReq, kind, cmd, anyCmd, size int) (*ipcObjec
 	return o, b, r, 0
 }
 
+// tally counts the objects of kind and adds up size over them (the
+// *_INFO commands).
+func (s *sysvIPC) tally(kind int, size func(*ipcObject) int) (n, total int) {
+	for _, o := range s.objs {
+		if o.kind == kind {
+			n++
+			total += size(o)
+		}
+	}
+	return n, total
+}
+
 // maxIndex is the highest index in use of kind, as the *_INFO commands
 // return.
 func (s *sysvIPC) maxIndex(kind int) int64 {
@@ -636,22 +631,16 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	switch cmd {
 	case ipcInfo, msgInfo:
 		b := make([]byte, 32)
-		qs, bytes := 0, 0
-		for _, o := range s.objs {
-			if o.kind == ipcMsg {
-				qs++
-				bytes += o.cbytes
-			}
-		}
+		qs, bytes := s.tally(ipcMsg, func(o *ipcObject) int { return o.cbytes })
 		pool, mapv, tql := 1024*ipcMni/1024, 32000, msgMax
 		if cmd == msgInfo {
 			pool, mapv, tql = qs, 0, bytes
 		}
 		for i, v := range []int{pool, mapv, msgMax, msgMnb, ipcMni, 16, tql, 0xffff} {
 			if i < 7 {
-				put32(b, 4*i, v)
+				binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 			} else {
-				b[28], b[29] = byte(v), byte(v>>8)
+				binary.LittleEndian.PutUint16(b[28:], uint16(v))
 			}
 		}
 		return s.maxIndex(ipcMsg), b, 0
@@ -660,14 +649,14 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		if e != 0 {
 			return 0, nil, e
 		}
-		put64(b, 48, o.stime)
-		put64(b, 56, o.rtime)
-		put64(b, 64, o.ctime)
-		put64(b, 72, int64(o.cbytes))
-		put64(b, 80, int64(len(o.msgs)))
-		put64(b, 88, int64(o.qbytes))
-		put32(b, 96, o.lspid)
-		put32(b, 100, o.lrpid)
+		binary.LittleEndian.PutUint64(b[48:], uint64(o.stime))
+		binary.LittleEndian.PutUint64(b[56:], uint64(o.rtime))
+		binary.LittleEndian.PutUint64(b[64:], uint64(o.ctime))
+		binary.LittleEndian.PutUint64(b[72:], uint64(o.cbytes))
+		binary.LittleEndian.PutUint64(b[80:], uint64(len(o.msgs)))
+		binary.LittleEndian.PutUint64(b[88:], uint64(o.qbytes))
+		binary.LittleEndian.PutUint32(b[96:], uint32(o.lspid))
+		binary.LittleEndian.PutUint32(b[100:], uint32(o.lrpid))
 		return r, b, 0
 	case ipcSet, ipcRmid:
 		o, e := s.lookup(q, ipcMsg, q.A[0])
@@ -684,11 +673,11 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		if len(q.Data) < 120 {
 			return 0, nil, unix.EFAULT
 		}
-		qbytes := int(le64(q.Data, 88))
+		qbytes := int(binary.LittleEndian.Uint64(q.Data[88:]))
 		if qbytes > msgMnb && qbytes > o.qbytes && !q.capable(unix.CAP_SYS_RESOURCE) {
 			return 0, nil, unix.EPERM
 		}
-		if e := setPerm(q, o, int(le32(q.Data, 4)), int(le32(q.Data, 8)), int(le32(q.Data, 20))); e != 0 {
+		if e := setPerm(q, o, int(binary.LittleEndian.Uint32(q.Data[4:])), int(binary.LittleEndian.Uint32(q.Data[8:])), int(binary.LittleEndian.Uint32(q.Data[20:]))); e != 0 {
 			return 0, nil, e
 		}
 		o.qbytes = qbytes
@@ -697,12 +686,6 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	}
 	return 0, nil, unix.EINVAL
 }
-
-func le32(b []byte, off int) uint32 {
-	return uint32(b[off]) | uint32(b[off+1])<<8 | uint32(b[off+2])<<16 | uint32(b[off+3])<<24
-}
-
-func le64(b []byte, off int) uint64 { return uint64(le32(b, off)) | uint64(le32(b, off+4))<<32 }
 
 // semop: A = id; Data = struct sembuf[] (6 bytes each).
 func (s *sysvIPC) semop(q *SysvReq) (int64, []byte, unix.Errno) {
@@ -716,7 +699,7 @@ func (s *sysvIPC) semop(q *SysvReq) (int64, []byte, unix.Errno) {
 	alter := false
 	for i := range ops {
 		b := q.Data[6*i:]
-		ops[i] = sembuf{int(uint16(b[0]) | uint16(b[1])<<8), int(int16(uint16(b[2]) | uint16(b[3])<<8)), int(int16(uint16(b[4]) | uint16(b[5])<<8))}
+		ops[i] = sembuf{int(binary.LittleEndian.Uint16(b)), int(int16(binary.LittleEndian.Uint16(b[2:]))), int(int16(binary.LittleEndian.Uint16(b[4:])))}
 		if ops[i].num >= len(o.sems) {
 			return 0, nil, unix.EFBIG
 		}
@@ -820,19 +803,13 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	switch cmd {
 	case ipcInfo, semInfo:
 		b := make([]byte, 40)
-		sets, total := 0, 0
-		for _, o := range s.objs {
-			if o.kind == ipcSem {
-				sets++
-				total += len(o.sems)
-			}
-		}
+		sets, total := s.tally(ipcSem, func(o *ipcObject) int { return len(o.sems) })
 		usz, aem := 20, 16
 		if cmd == semInfo {
 			usz, aem = sets, total
 		}
 		for i, v := range []int{ipcMni, ipcMni, ipcMni * semMsl, semMsl, semOpm, 0, usz, semVmx, aem, semVmx} {
-			put32(b, 4*i, v)
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 		}
 		return s.maxIndex(ipcSem), b, 0
 	case ipcStat, semStat, semStatAn:
@@ -840,9 +817,9 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		if e != 0 {
 			return 0, nil, e
 		}
-		put64(b, 48, o.otime)
-		put64(b, 64, o.ctime)
-		put64(b, 80, int64(len(o.sems)))
+		binary.LittleEndian.PutUint64(b[48:], uint64(o.otime))
+		binary.LittleEndian.PutUint64(b[64:], uint64(o.ctime))
+		binary.LittleEndian.PutUint64(b[80:], uint64(len(o.sems)))
 		return r, b, 0
 	}
 	o, e := s.lookup(q, ipcSem, q.A[0])
@@ -882,7 +859,7 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		}
 		b := make([]byte, 2*len(o.sems))
 		for i, sm := range o.sems {
-			b[2*i], b[2*i+1] = byte(sm.val), byte(sm.val>>8)
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(sm.val))
 		}
 		return 0, b, 0
 	case semSetval:
@@ -903,13 +880,13 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 			return 0, nil, unix.EFAULT
 		}
 		for i := range o.sems {
-			v := int(uint16(q.Data[2*i]) | uint16(q.Data[2*i+1])<<8)
+			v := int(binary.LittleEndian.Uint16(q.Data[2*i:]))
 			if v > semVmx {
 				return 0, nil, unix.ERANGE
 			}
 		}
 		for i := range o.sems {
-			o.sems[i] = semaphore{val: int(uint16(q.Data[2*i]) | uint16(q.Data[2*i+1])<<8), pid: q.Pid}
+			o.sems[i] = semaphore{val: int(binary.LittleEndian.Uint16(q.Data[2*i:])), pid: q.Pid}
 			s.clearUndo(o.id, i)
 		}
 	default:
@@ -1195,35 +1172,29 @@ func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		// struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall.
 		b := make([]byte, 72)
 		for i, v := range []uint64{shmMax, 1, 4096, 4096, shmMax} {
-			put64(b, 8*i, int64(v))
+			binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
 		}
 		return s.maxIndex(ipcShm), b, 0
 	case shmInfo:
 		// struct shm_info: used_ids, shm_tot, shm_rss (pages), ...
 		b := make([]byte, 48)
-		n, pages := 0, int64(0)
-		for _, o := range s.objs {
-			if o.kind == ipcShm {
-				n++
-				pages += (o.segsz + 4095) / 4096
-			}
-		}
-		put32(b, 0, n)
-		put64(b, 8, pages)
-		put64(b, 16, pages)
+		n, pages := s.tally(ipcShm, func(o *ipcObject) int { return int((o.segsz + 4095) / 4096) })
+		binary.LittleEndian.PutUint32(b[0:], uint32(n))
+		binary.LittleEndian.PutUint64(b[8:], uint64(pages))
+		binary.LittleEndian.PutUint64(b[16:], uint64(pages))
 		return s.maxIndex(ipcShm), b, 0
 	case ipcStat, shmStat, shmStatAn:
 		o, b, r, e := s.statObject(q, ipcShm, cmd, shmStatAn, 112)
 		if e != 0 {
 			return 0, nil, e
 		}
-		put64(b, 48, o.segsz)
-		put64(b, 56, o.atime)
-		put64(b, 64, o.dtime)
-		put64(b, 72, o.ctime)
-		put32(b, 80, o.cpid)
-		put32(b, 84, o.lpid)
-		put64(b, 88, int64(o.nattch))
+		binary.LittleEndian.PutUint64(b[48:], uint64(o.segsz))
+		binary.LittleEndian.PutUint64(b[56:], uint64(o.atime))
+		binary.LittleEndian.PutUint64(b[64:], uint64(o.dtime))
+		binary.LittleEndian.PutUint64(b[72:], uint64(o.ctime))
+		binary.LittleEndian.PutUint32(b[80:], uint32(o.cpid))
+		binary.LittleEndian.PutUint32(b[84:], uint32(o.lpid))
+		binary.LittleEndian.PutUint64(b[88:], uint64(o.nattch))
 		return r, b, 0
 	}
 	o, e := s.lookup(q, ipcShm, q.A[0])
