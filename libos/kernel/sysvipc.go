@@ -1263,20 +1263,11 @@ func (p *Process) AdoptShm(id int, h pal.Handle) *ShmBacking {
 	return &ShmBacking{P: p, ID: id, H: h, Own: true}
 }
 
-// SysvLocalHandle is, in the leader, the handle of segment id that the
-// leader itself keeps (an attachment here maps it without owning it);
-// NoHandle elsewhere.
-func (p *Process) SysvLocalHandle(id int) pal.Handle {
-	if p.leader == nil {
-		return pal.NoHandle
-	}
-	s := p.leader.sysv
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o := s.objs[id]; o != nil && o.kind == ipcShm {
-		return o.h
-	}
-	return pal.NoHandle
+// NewShmBacking is the backing of a new attachment of segment id with
+// handle h, as SysvShmat answered it: the leader's own handle in pid 1 (it
+// keeps it), a handle of this process's own elsewhere.
+func (p *Process) NewShmBacking(id int, h pal.Handle) *ShmBacking {
+	return &ShmBacking{P: p, ID: id, H: h, Own: p.leader == nil}
 }
 
 // list renders /proc/sysvipc/msg, sem or shm (kind ipcMsg, ipcSem, ipcShm)

@@ -230,7 +230,7 @@ func Shmat(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, err
 	}
 	p := t.P
-	b := &kernel.ShmBacking{P: p, ID: int(id), H: r.H, Own: r.H != p.SysvLocalHandle(int(id))}
+	b := p.NewShmBacking(int(id), r.H)
 	prot := pal.ProtRead
 	if flags&shmRdonly == 0 {
 		prot |= pal.ProtWrite
