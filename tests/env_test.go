@@ -5,7 +5,6 @@
 package tests
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,14 +24,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	// The package runs CPython's test modules inside Gophene, which takes
-	// longer than go test's default limit of 10 minutes on a slow host
-	// (one without FSGSBASE pays two host system calls per guest one):
-	// that default becomes 45 minutes. An explicit -timeout is kept.
-	flag.Parse()
-	if f := flag.Lookup("test.timeout"); f != nil && f.Value.String() == "10m0s" {
-		f.Value.Set("45m")
-	}
 	if err := testenv.Require("gcc", "busybox", "python3"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
