@@ -141,3 +141,12 @@ func TestFileSizeLimit(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// POSIX record locks released by closing any descriptor of the file (a
+// dup included), OFD locks by closing the last; F_CREATED_QUERY.
+func TestRecordLocksOnClose(t *testing.T) {
+	r := sameAsNative(t, guest(t, "locks", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "after closing a dup: unlocked") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -13,6 +14,8 @@ type FDTable struct {
 	mu  sync.Mutex
 	fds []fdEntry
 	max int
+	// posixLocks is set once the process has taken a POSIX record lock.
+	posixLocks atomic.Bool
 }
 
 type fdEntry struct {
@@ -22,6 +25,22 @@ type fdEntry struct {
 
 // NewFDTable makes an empty table.
 func NewFDTable() *FDTable { return &FDTable{max: 1024} }
+
+// NotePosixLock records that the process has taken a POSIX record lock
+// (F_SETLK), from then on every close releases the process's locks on the
+// closed file.
+func (t *FDTable) NotePosixLock() { t.posixLocks.Store(true) }
+
+// drop releases a descriptor's reference to f. Linux releases a process's
+// POSIX locks on a file when any of its descriptors for it is closed, not
+// only the last; the host does that only when its own descriptor closes,
+// which a file still held by another descriptor (dup) keeps open.
+func (t *FDTable) drop(f *vfs.File) error {
+	if t.posixLocks.Load() {
+		f.ReleasePosixLocks()
+	}
+	return f.DecRef()
+}
 
 // SetMax sets RLIMIT_NOFILE.
 func (t *FDTable) SetMax(n int) {
@@ -88,7 +107,7 @@ func (t *FDTable) InstallAt(fd int, f *vfs.File, cloexec bool) error {
 	t.fds[fd] = fdEntry{f, cloexec}
 	t.mu.Unlock()
 	if old != nil {
-		old.DecRef()
+		t.drop(old)
 	}
 	return nil
 }
@@ -103,7 +122,7 @@ func (t *FDTable) Close(fd int) error {
 	f := t.fds[fd].f
 	t.fds[fd] = fdEntry{}
 	t.mu.Unlock()
-	return f.DecRef()
+	return t.drop(f)
 }
 
 // Cloexec reports fd's close-on-exec flag.
@@ -139,7 +158,7 @@ func (t *FDTable) CloseOnExec() {
 	}
 	t.mu.Unlock()
 	for _, f := range drop {
-		f.DecRef()
+		t.drop(f)
 	}
 }
 
@@ -160,7 +179,7 @@ func (t *FDTable) CloseRange(first, last int, cloexec bool) {
 	}
 	t.mu.Unlock()
 	for _, f := range drop {
-		f.DecRef()
+		t.drop(f)
 	}
 }
 

@@ -262,7 +262,9 @@ func (p *Process) childExited(pid, status int, times pal.Times) {
 	// wait4 returns to the program), and a handler that calls waitpid
 	// finds the child (waits take childMu, held until both are done).
 	// SignalProcess takes no lock that is held while childMu is taken.
-	if exitSig != 0 {
+	// Legacy clone takes any byte as the exit signal; like Linux, one
+	// that is not a signal number is never sent.
+	if exitSig > 0 && exitSig <= NumSignals {
 		info := ChildSigInfo(pid, p.Creds().Uid, status, times)
 		info.Signo = int32(exitSig)
 		p.SignalProcess(info)

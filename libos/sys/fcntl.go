@@ -115,9 +115,18 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return uintptr(n), mapErr(err)
 	case unix.F_NOTIFY:
 		return 0, unix.EINVAL
+	case fCreatedQuery:
+		if c, ok := f.Impl.(interface{ Created() bool }); ok && c.Created() {
+			return 1, nil
+		}
+		return 0, nil
 	}
 	return 0, unix.EINVAL
 }
+
+// fCreatedQuery is F_CREATED_QUERY (Linux 6.12): did the open that made
+// this file create it?
+const fCreatedQuery = 1024 + 4
 
 // Owner types of F_SETOWN_EX.
 const (
@@ -254,6 +263,9 @@ func setLock(t *kernel.Task, f *vfs.File, cmd int, addr uintptr) error {
 	h := f.Impl.Handle()
 	if h == pal.NoHandle {
 		return nil
+	}
+	if cmd == unix.F_SETLK || cmd == unix.F_SETLKW {
+		t.P.FDs.NotePosixLock()
 	}
 	err = t.P.Host.StreamLock(h, cmd, &l)
 	if err == pal.ErrInterrupted {

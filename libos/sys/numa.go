@@ -40,7 +40,10 @@ func GetMempolicy(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if flags&mpolFAddr != 0 && !t.P.MM.Check(addr, 1, 0) {
 		return 0, unix.EFAULT
 	}
-	if mask != 0 && maxnode < 1 {
+	// Linux writes maxnode-1 bits rounded up to whole longs (the sum may
+	// wrap, as it does there), at most a page of them.
+	maskBytes := (maxnode - 1 + 63) &^ 63 / 8
+	if mask != 0 && (maxnode < 1 || maskBytes > 4096) {
 		return 0, unix.EINVAL
 	}
 	if modeAddr != 0 {
@@ -50,10 +53,9 @@ func GetMempolicy(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 	}
 	if mask != 0 {
-		// maxnode bits, rounded up to whole longs; node 0 is allowed, and
-		// the default policy has an empty mask.
-		b := make([]byte, (maxnode+63)/64*8)
-		if flags&mpolFMemsAllowed != 0 {
+		// Node 0 is allowed, and the default policy has an empty mask.
+		b := make([]byte, maskBytes)
+		if len(b) > 0 && flags&mpolFMemsAllowed != 0 {
 			b[0] = 1
 		}
 		if err := t.CopyOut(mask, b); err != nil {
@@ -64,26 +66,41 @@ func GetMempolicy(t *kernel.Task, a kernel.Args) (uintptr, error) {
 }
 
 // checkPolicy validates a mode and node mask as set_mempolicy and mbind
-// do: every mask may only name node 0.
+// do, in Linux's order: the mode, then the mask (maxnode-1 bits, at most a
+// page of them; maxnode 0 wraps and is refused), then the pair. A mask may
+// only name node 0.
 func checkPolicy(t *kernel.Task, mode, mask, maxnode uintptr) error {
-	switch mode &^ mpolModeFlags {
-	case mpolDefault, mpolLocal:
-		return nil
-	case mpolPreferred, mpolBind, mpolInterleave, mpolPreferredMany, mpolWeighted:
-	default:
+	base, flags := mode&^mpolModeFlags, mode&mpolModeFlags
+	if base > mpolWeighted || flags&(1<<15|1<<14) == 1<<15|1<<14 {
 		return unix.EINVAL
 	}
-	if mask == 0 || maxnode == 0 {
-		if mode&^mpolModeFlags == mpolPreferred {
-			return nil // "preferred, no nodes" means local allocation
+	bits := maxnode - 1
+	var node0, others bool
+	if bits != 0 && mask != 0 {
+		if bits > 4096*8 {
+			return unix.EINVAL
 		}
-		return unix.EINVAL
+		b := make([]byte, (bits+63)/64*8)
+		if err := t.CopyIn(mask, b); err != nil {
+			return err
+		}
+		for i := uintptr(0); i < bits; i++ {
+			if b[i/8]&(1<<(i%8)) != 0 {
+				node0, others = node0 || i == 0, others || i != 0
+			}
+		}
 	}
-	b := make([]byte, (maxnode+63)/64*8)
-	if err := t.CopyIn(mask, b); err != nil {
-		return err
-	}
-	if b[0]&1 == 0 {
+	empty := !node0 && !others
+	switch {
+	case base == mpolDefault || base == mpolLocal:
+		if !empty {
+			return unix.EINVAL
+		}
+	case empty:
+		if base != mpolPreferred || flags&(1<<15|1<<14) != 0 {
+			return unix.EINVAL // "preferred, no nodes" means local allocation
+		}
+	case !node0:
 		return unix.EINVAL // no node we have
 	}
 	return nil

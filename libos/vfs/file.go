@@ -125,6 +125,14 @@ func (f *File) DecRef() error {
 	return nil
 }
 
+// ReleasePosixLocks drops the calling process's POSIX record locks on the
+// file's inode, for files whose locks the host keeps.
+func (f *File) ReleasePosixLocks() {
+	if r, ok := f.Impl.(interface{ ReleasePosixLocks() }); ok {
+		r.ReleasePosixLocks()
+	}
+}
+
 // Flags returns the access mode and status flags.
 func (f *File) Flags() int {
 	f.mu.Lock()

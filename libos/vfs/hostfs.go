@@ -42,11 +42,23 @@ func (fs *HostFS) Stat(rel string, st *pal.Stat) error {
 }
 
 func (fs *HostFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
-	h, err := fs.host.FileOpen(fs.root, rel, flags&^unix.O_CLOEXEC, mode)
+	flags &^= unix.O_CLOEXEC
+	if flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT {
+		// Whether this open made the file (F_CREATED_QUERY): try to
+		// create it first, and open what is there if that fails.
+		h, err := fs.host.FileOpen(fs.root, rel, flags|unix.O_EXCL, mode)
+		if err == nil {
+			return &HostFile{host: fs.host, h: h, created: true}, nil
+		}
+		if err != pal.ErrExist {
+			return nil, Errno(err)
+		}
+	}
+	h, err := fs.host.FileOpen(fs.root, rel, flags, mode)
 	if err != nil {
 		return nil, Errno(err)
 	}
-	return &HostFile{host: fs.host, h: h}, nil
+	return &HostFile{host: fs.host, h: h, created: flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT|unix.O_EXCL}, nil
 }
 
 func (fs *HostFS) Readlink(rel string) (string, error) {
@@ -105,12 +117,21 @@ func (fs *HostFS) Xattr(rel string, op pal.XattrOp, name string, value []byte, f
 
 // HostFile is an open host stream: a file, directory, pipe or terminal.
 type HostFile struct {
-	host pal.Host
-	h    pal.Handle
+	host    pal.Host
+	h       pal.Handle
+	created bool // the open that made this file created it
 }
+
+// Created reports whether the open that made this file created it.
+func (f *HostFile) Created() bool { return f.created }
 
 // NewHostFile wraps a host handle the LibOS already owns.
 func NewHostFile(host pal.Host, h pal.Handle) *HostFile { return &HostFile{host: host, h: h} }
+
+// ReleasePosixLocks unlocks the whole file for this process.
+func (f *HostFile) ReleasePosixLocks() {
+	f.host.StreamLock(f.h, unix.F_SETLK, &pal.Lock{Type: unix.F_UNLCK, Whence: 0})
+}
 
 func (f *HostFile) Read(p []byte) (int, error) {
 	n, err := f.host.StreamRead(f.h, p)

@@ -97,7 +97,13 @@ setfs:
 // holds the control block; every general register is free. The Go
 // compiler reloads R14 (g) and X15 itself after calling an assembly
 // function.
+//
+// The flags are reset first: a guest may leave EFLAGS.AC set (the kernel
+// keeps it across signal delivery too), and Go code, which makes unaligned
+// accesses, would then die of SIGBUS. DF and TF go with it.
 TEXT returnToGo<>(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$2	// bit 1 is always set
+	POPFQ
 	MOVQ	CB_GOFS(GS), SI
 	CMPB	·fsgsbase(SB), $0
 	JEQ	setfs
