@@ -539,9 +539,10 @@ func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.Fi
 		}
 		var impl vfs.FileImpl
 		var err error
+		own, handled, perr := sys.RestoreProcessFile(p, fs.Path, fs.State)
 		switch r, ok := vfs.RestorerFor(fs.Path); {
-		case fs.Path == "anon_inode:[signalfd]":
-			impl, err = sys.RestoreSignalfd(p, fs.State)
+		case handled:
+			impl, err = own, perr
 		case ok:
 			impl, err = r(p.Host, h, fs.State, fs.Flags)
 		case h != pal.NoHandle:

@@ -150,3 +150,16 @@ func TestRecordLocksOnClose(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// pidfds (open, readiness at the process's end, waitid(P_PIDFD),
+// pidfd_send_signal, pidfd_getfd, CLONE_PIDFD, inheritance by fork) and
+// kill's permission check between users (tests/guests/pidfd.c).
+func TestPidfd(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "pidfd", mode))
+		if !strings.Contains(r.Stdout, "grandchild: inherited pidfd readable 1") ||
+			!strings.Contains(r.Stdout, "nobody: kill(root parent, 0) -1 EPERM") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}

@@ -44,6 +44,7 @@ const (
 	msgSysVCount // a semaphore waiter starts (Status 1) or stops (-1) waiting
 	msgState     // process → leader: what state is process Pid in? leader → process: yours?
 	msgProcOp    // a scheduling request for process Pid (ProcOp), passed on by the leader
+	msgWatch     // tell the sender when process Pid ends (reply Status 1: it has)
 	// leader → process
 	msgSignal
 	msgChildExit
@@ -51,6 +52,7 @@ const (
 	msgAdopt
 	msgPgid
 	msgChildJob // a child stopped or continued
+	msgPidEnded // a process the receiver watches (msgWatch) has ended
 )
 
 // Msg is one message between processes.

@@ -30,6 +30,9 @@ type procEntry struct {
 	execed  bool
 	status  int
 	times   pal.Times
+	// watchers are the processes holding a pidfd on this one, told of
+	// its end.
+	watchers []int
 }
 
 // NewLeader makes the leader for p, which becomes pid 1.
@@ -82,7 +85,13 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		// These wait for another process's answer, which comes on that
 		// process's link: this link's serve must go on reading meanwhile,
 		// or two processes signalling each other wait for each other.
-		go link.reply(m, l.request(pid, m))
+		go func() {
+			r := l.request(pid, m)
+			link.reply(m, r)
+			if r.HasHandle && m.Pid != 1 {
+				l.host.StreamClose(r.H) // the copy received from the target
+			}
+		}()
 	case !l.notice(pid, m):
 		link.reply(m, l.request(pid, m))
 	case m.Kind == msgExit:
@@ -124,7 +133,7 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 	case msgAllocPid:
 		r.Pid = l.allocPid(pid)
 	case msgKill:
-		errno = l.kill(pid, m.Target, &m.Info)
+		errno = l.kill(pid, m)
 	case msgSetPgid:
 		errno = l.setPgid(pid, m.Pid, m.Pgid)
 	case msgGetPgid, msgGetSid:
@@ -137,6 +146,10 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Status = int(l.state(m.Pid))
 	case msgProcOp:
 		r = l.procOp(m)
+	case msgWatch:
+		ended := false
+		ended, errno = l.watch(pid, m.Pid)
+		r.Status = boolToInt(ended)
 	case msgGetFg:
 		r.Pgid, errno = l.getForeground(pid)
 	case msgSetFg:
@@ -172,27 +185,31 @@ func (l *Leader) deliver(e *procEntry, m *Msg) {
 // signal delivers a signal to process e and returns once e has it
 // pending, as kill(2) does on Linux: a signal sent before, say, a write to
 // a pipe is seen before the reader's read returns. l.mu must not be held.
-func (l *Leader) signal(e *procEntry, info *SigInfo) {
-	m := &Msg{Kind: msgSignal, Pid: e.Pid, Info: *info}
+func (l *Leader) signal(e *procEntry, req *Msg) unix.Errno {
+	m := &Msg{Kind: msgSignal, Pid: e.Pid, Info: req.Info}
+	m.Ppid, m.Pgid, m.Sid, m.Status = req.Ppid, req.Pgid, req.Sid, req.Status
 	if e.Pid == 1 {
-		l.local.handleEvent(m)
-		return
+		return l.local.receiveSignal(m)
 	}
 	l.mu.Lock()
 	link := e.link
 	l.mu.Unlock()
 	if link == nil {
-		return
+		return 0
 	}
 	// A process that is ending may not answer; its signal is sent anyway.
 	ch, err := link.start(m)
 	if err != nil {
-		return
+		return 0
 	}
 	select {
-	case <-ch:
+	case r, ok := <-ch:
+		if ok {
+			return unix.Errno(r.Errno)
+		}
 	case <-time.After(2 * time.Second):
 	}
+	return 0
 }
 
 // procOp passes a scheduling request on to its target process.
@@ -218,7 +235,9 @@ func (l *Leader) procOp(m *Msg) *Msg {
 		}
 		return &Msg{Errno: int(unix.ESRCH)}
 	}
-	return &Msg{Errno: r.Errno, Sig: r.Sig, Target: r.Target}
+	// A handle in the answer (ProcGetFd) goes on to the caller; the
+	// leader's copy is closed once it has been sent (see handle).
+	return &Msg{Errno: r.Errno, Sig: r.Sig, Target: r.Target, Status: r.Status, Comm: r.Comm, HasHandle: r.HasHandle, H: r.H}
 }
 
 // state asks process pid for its state letter.
@@ -275,6 +294,13 @@ func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
 		notify = append(notify, p)
 		msgs = append(msgs, &Msg{Kind: msgChildExit, Pid: pid, Status: status, Times: times})
 	}
+	for _, w := range e.watchers {
+		if we := l.procs[w]; we != nil && !we.Zombie {
+			notify = append(notify, we)
+			msgs = append(msgs, &Msg{Kind: msgPidEnded, Pid: pid})
+		}
+	}
+	e.watchers = nil
 	l.mu.Unlock()
 	for i, n := range notify {
 		if n.Pid == 1 {
@@ -298,7 +324,8 @@ func (l *Leader) reaped(pid int) {
 // kill routes a signal from sender to target (a pid, -pgid, 0 is not
 // seen here: the sender turns it into -its pgid, and -1 means everyone
 // but pid 1 and the sender).
-func (l *Leader) kill(sender, target int, info *SigInfo) unix.Errno {
+func (l *Leader) kill(sender int, m *Msg) unix.Errno {
+	target := m.Target
 	l.mu.Lock()
 	var to []*procEntry
 	for _, e := range l.procs {
@@ -313,15 +340,26 @@ func (l *Leader) kill(sender, target int, info *SigInfo) unix.Errno {
 	if len(to) == 0 {
 		return unix.ESRCH
 	}
-	if info.Signo == 0 {
-		return 0
-	}
+	// Each target checks the sender's permission (a signal 0 only
+	// that). As on Linux, a group or everyone succeeds if one target
+	// took the signal, and kill(-1) never reports EPERM.
+	var errno unix.Errno
+	sent := false
 	for _, e := range to {
-		if !e.Zombie {
-			l.signal(e, info)
+		if e.Zombie {
+			sent = true
+			continue
+		}
+		if err := l.signal(e, m); err == 0 {
+			sent = true
+		} else {
+			errno = err
 		}
 	}
-	return 0
+	if sent || target == -1 {
+		return 0
+	}
+	return errno
 }
 
 func (l *Leader) getIDs(pid int) (int, int, int) {

@@ -49,6 +49,8 @@ type Process struct {
 	NS    *vfs.Namespace
 	FDs   *FDTable
 
+	watches pidWatches // pidfds' watches on other processes' ends
+
 	// Patch, when set, rewrites the trapped system-call instruction of a
 	// task so that later calls from that site do not trap; Patcher is the
 	// object behind it (for checkpoints).

@@ -57,6 +57,10 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.link.reply(m, p.serveProcOp(m))
 			return
 		}
+		if m.Kind == msgSignal && m.ID != 0 {
+			p.link.reply(m, &Msg{Errno: int(p.receiveSignal(m))})
+			return
+		}
 		p.handleEvent(m)
 		if m.ID != 0 {
 			p.link.reply(m, &Msg{}) // the leader waits for this one
@@ -155,8 +159,45 @@ func (p *Process) NotifyExec(comm string, argv []string) {
 
 // Kill sends a signal to other processes: a pid, -pgid, or -1.
 func (p *Process) Kill(target int, info *SigInfo) error {
-	_, err := p.call(&Msg{Kind: msgKill, Target: target, Info: *info})
+	c := p.Creds()
+	m := &Msg{Kind: msgKill, Target: target, Info: *info}
+	m.setSender(c.Uid, c.Euid, p.Sid(), c.Capable(unix.CAP_KILL))
+	_, err := p.call(m)
 	return err
+}
+
+// setSender records in a kill request (and the msgSignal it becomes) who
+// sends it, for the target's permission check (mayKill).
+func (m *Msg) setSender(uid, euid, sid int, capKill bool) {
+	m.Ppid, m.Pgid, m.Sid, m.Status = uid, euid, sid, 1|boolToInt(capKill)<<1
+}
+
+// mayKill applies Linux's kill permission check to a signal from another
+// process: CAP_KILL, matching uids, or SIGCONT within the session.
+// Signals the LibOS itself sends (job control, SIGCHLD) carry no sender.
+func (p *Process) mayKill(m *Msg) bool {
+	if m.Status&1 == 0 || m.Status&2 != 0 {
+		return true
+	}
+	c := p.Creds()
+	uid, euid := m.Ppid, m.Pgid
+	if euid == c.Suid || euid == c.Uid || uid == c.Suid || uid == c.Uid {
+		return true
+	}
+	return m.Info.Signo == int32(unix.SIGCONT) && m.Sid == p.Sid()
+}
+
+// receiveSignal takes a signal sent by another process, or refuses it
+// with EPERM.
+func (p *Process) receiveSignal(m *Msg) unix.Errno {
+	if !p.mayKill(m) {
+		return unix.EPERM
+	}
+	if m.Info.Signo != 0 {
+		info := m.Info
+		p.SignalProcess(&info)
+	}
+	return 0
 }
 
 // SetPgidOf implements setpgid(pid, pgid).
@@ -212,8 +253,7 @@ func (p *Process) ListProcs() []ProcInfo {
 func (p *Process) handleEvent(m *Msg) {
 	switch m.Kind {
 	case msgSignal:
-		info := m.Info
-		p.SignalProcess(&info)
+		p.receiveSignal(m)
 	case msgChildExit:
 		p.childExited(m.Pid, m.Status, m.Times)
 	case msgAdopt:
@@ -225,6 +265,8 @@ func (p *Process) handleEvent(m *Msg) {
 		p.childMu.Unlock()
 	case msgChildJob:
 		p.childJobState(m.Pid, m.Status)
+	case msgPidEnded:
+		p.pidEnded(m.Pid)
 	case msgReparent:
 		p.mu.Lock()
 		p.ppid = m.Ppid
@@ -481,6 +523,7 @@ const (
 	ProcSetSched            // set them (policy -1: keep the policy)
 	ProcGetNice             // its nice value
 	ProcSetNice             // set it
+	ProcGetFd               // a duplicate of its descriptor Sig (FetchFile)
 )
 
 // ProcOp makes scheduling request op of guest process pid for the
@@ -503,6 +546,29 @@ func (p *Process) ProcOp(pid, op, a1, a2 int) (int, int, error) {
 		return 0, 0, unix.Errno(r.Errno)
 	}
 	return r.Sig, r.Target, nil
+}
+
+// FetchFile returns a duplicate of process pid's descriptor fd, for
+// pidfd_getfd: a host handle, its status flags and its path. Only files
+// with a host handle can be fetched.
+func (p *Process) FetchFile(pid, fd int) (pal.Handle, int, string, error) {
+	c := p.Creds()
+	m := &Msg{Kind: msgProcOp, Pid: pid, Status: ProcGetFd, Sig: fd, Pgid: c.Uid,
+		Sid: boolToInt(c.Capable(unix.CAP_SYS_PTRACE))}
+	r, err := p.call(m)
+	if r == nil {
+		return pal.NoHandle, 0, "", err
+	}
+	if r.Errno != 0 {
+		if r.HasHandle {
+			p.Host.StreamClose(r.H)
+		}
+		return pal.NoHandle, 0, "", unix.Errno(r.Errno)
+	}
+	if !r.HasHandle {
+		return pal.NoHandle, 0, "", unix.EBADF
+	}
+	return r.H, r.Status, r.Comm, nil
 }
 
 // serveProcOp answers a ProcOp request for this process.
@@ -539,6 +605,22 @@ func (p *Process) serveProcOp(m *Msg) *Msg {
 		first.Priority = m.Target
 	case ProcGetNice:
 		return &Msg{Target: p.Nice}
+	case ProcGetFd:
+		// Linux's PTRACE_MODE_ATTACH_REALCREDS: the caller's real uid
+		// is all of the target's, or it has CAP_SYS_PTRACE (in Sid).
+		if m.Sid == 0 && (m.Pgid != c.Uid || m.Pgid != c.Euid || m.Pgid != c.Suid) {
+			return &Msg{Errno: int(unix.EPERM)}
+		}
+		f, err := p.FDs.Get(m.Sig)
+		if err != nil {
+			return &Msg{Errno: int(unix.EBADF)}
+		}
+		defer f.DecRef()
+		h := f.Impl.Handle()
+		if h == pal.NoHandle {
+			return &Msg{Errno: int(unix.EOPNOTSUPP)} // a file the LibOS keeps itself
+		}
+		return &Msg{Status: f.Flags(), Comm: f.Path, HasHandle: true, H: h}
 	case ProcSetNice:
 		if !mayChange {
 			return &Msg{Errno: int(unix.EPERM)}

@@ -37,12 +37,17 @@ type cloneArgs struct {
 	parentTid, childTid uint64
 	tls                 uint64
 	exitSignal          uint64
+	pidfd               uint64 // where CLONE_PIDFD stores the pidfd
 }
 
 // Clone implements clone(2): clone(flags, stack, parent_tid, child_tid, tls).
 func Clone(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	return doClone(t, cloneArgs{flags: uint64(a[0]) &^ 0xff, stack: uint64(a[1]), parentTid: uint64(a[2]),
-		childTid: uint64(a[3]), tls: uint64(a[4]), exitSignal: uint64(a[0]) & 0xff})
+	flags := uint64(a[0]) &^ 0xff
+	if flags&clonePidfd != 0 && flags&cloneParentSettid != 0 {
+		return 0, unix.EINVAL // both would be stored through parent_tid
+	}
+	return doClone(t, cloneArgs{flags: flags, stack: uint64(a[1]), parentTid: uint64(a[2]),
+		childTid: uint64(a[3]), tls: uint64(a[4]), exitSignal: uint64(a[0]) & 0xff, pidfd: uint64(a[2])})
 }
 
 // Clone3 implements clone3(2).
@@ -77,7 +82,7 @@ func Clone3(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		stack += ca[6] // stacks grow down from the top of the area
 	}
 	return doClone(t, cloneArgs{flags: ca[0], stack: stack, parentTid: ca[3], childTid: ca[2], tls: ca[7],
-		exitSignal: ca[4]})
+		exitSignal: ca[4], pidfd: ca[1]})
 }
 
 func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {

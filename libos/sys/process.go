@@ -36,6 +36,18 @@ func newProcess(t *kernel.Task, c cloneArgs) (uintptr, error) {
 		v := uint32(pid)
 		kernel.CopyOutObj(t, uintptr(c.parentTid), &v)
 	}
+	if f&clonePidfd != 0 {
+		// The child runs already; a failure here cannot undo it, as a
+		// failure of Linux's own copy-out after the fork cannot.
+		fd, err := openPidfd(t, pid, 0)
+		if err != nil {
+			return 0, err
+		}
+		v := int32(fd)
+		if err := kernel.CopyOutObj(t, uintptr(c.pidfd), &v); err != nil {
+			return 0, err
+		}
+	}
 	return uintptr(pid), nil
 }
 
@@ -65,6 +77,9 @@ func waitSelect(t *kernel.Task, pid int) kernel.WaitSel {
 }
 
 const waitAll = 0x40000000 | 0x80000000 | 0x20000000 // __WALL, __WCLONE, __WNOTHREAD
+
+// waitEagain marks a waitid on a non-blocking pidfd (a bit no option uses).
+const waitEagain = 1 << 28
 
 // Wait4 implements wait4(2).
 func Wait4(t *kernel.Task, a kernel.Args) (uintptr, error) {
@@ -119,12 +134,27 @@ func Waitid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			id = t.P.Pgid()
 		}
 		sel.Pgid = id
+	case pPidfd:
+		pid, f, err := pidfdOf(t, uintptr(id))
+		if err != nil {
+			return 0, err
+		}
+		// A non-blocking pidfd makes the wait fail with EAGAIN rather
+		// than block.
+		if f.Flags()&unix.O_NONBLOCK != 0 && options&kernel.WNohang == 0 {
+			options |= kernel.WNohang | waitEagain
+		}
+		f.DecRef()
+		sel.Pid = pid
 	default:
 		return 0, unix.EINVAL
 	}
-	r, err := t.WaitChild(sel, options)
+	r, err := t.WaitChild(sel, options&^waitEagain)
 	if err != nil {
 		return 0, err
+	}
+	if r.Pid == 0 && options&waitEagain != 0 {
+		return 0, unix.EAGAIN
 	}
 	if a[2] != 0 {
 		info := kernel.NewSigInfo(0, 0)

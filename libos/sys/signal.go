@@ -224,16 +224,23 @@ func Tkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return 0, sendTo(t, target, sig, kernel.NewSigInfo(sig, kernel.SiTkill).SetSender(t.P.Pid, t.P.Creds().Uid))
 }
 
-// queuedInfo reads the siginfo of rt_sigqueueinfo. Another process may not
-// forge kernel or tkill codes; here every target is the caller's process.
-func queuedInfo(t *kernel.Task, sig int, addr uintptr) (*kernel.SigInfo, error) {
+// queuedInfo reads the siginfo of rt_sigqueueinfo and friends. Only a
+// process signalling itself may forge kernel or tkill codes (si_code >= 0
+// or SI_TKILL); others get EPERM, as on Linux.
+func queuedInfo(t *kernel.Task, sig int, addr uintptr, self bool) (*kernel.SigInfo, error) {
 	var info kernel.SigInfo
 	if err := kernel.CopyInObj(t, addr, &info); err != nil {
 		return nil, err
 	}
+	if !self && (info.Code >= 0 || info.Code == siTkill) {
+		return nil, unix.EPERM
+	}
 	info.Signo = int32(sig)
 	return &info, nil
 }
+
+// siTkill is SI_TKILL, the si_code of tkill and tgkill.
+const siTkill = -6
 
 // RtSigqueueinfo implements rt_sigqueueinfo(2).
 func RtSigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
@@ -241,7 +248,7 @@ func RtSigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err := checkSig(sig); err != nil {
 		return 0, err
 	}
-	info, err := queuedInfo(t, sig, a[2])
+	info, err := queuedInfo(t, sig, a[2], pid == t.P.Pid)
 	if err != nil {
 		return 0, err
 	}
@@ -263,7 +270,7 @@ func RtTgsigqueueinfo(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err := checkSig(sig); err != nil {
 		return 0, err
 	}
-	info, err := queuedInfo(t, sig, a[3])
+	info, err := queuedInfo(t, sig, a[3], int(int32(a[1])) == t.Tid)
 	if err != nil {
 		return 0, err
 	}
