@@ -260,10 +260,6 @@ type Host interface {
 	// Info().ProcessID); the new process finds its end of the stream as
 	// Info().Parent and waits for what the LibOS sends.
 	ProcessCreate() (Handle, int, error)
-	// ProcessWatch returns a stream that becomes readable (and stays so)
-	// once host process pid has ended (Linux: a pidfd). If the process
-	// is gone already, the stream is readable at once.
-	ProcessWatch(pid int) (Handle, error)
 	// ProcessExit ends the whole host process with code; it does not return.
 	ProcessExit(code int)
 	// DebugLog writes a LibOS log line to the host's log sink.

@@ -147,19 +147,6 @@ func (h *Host) stopZygote() {
 // A process that forks once is likely to fork again (a shell, make, a
 // benchmark loop), so after each fork the next child is fetched from the
 // zygote in the background, and the next fork finds it waiting.
-// ProcessWatch opens a pidfd for host process pid; for one that has
-// ended, an eventfd that is readable already stands in.
-func (h *Host) ProcessWatch(pid int) (pal.Handle, error) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err == unix.ESRCH {
-		fd, err = unix.Eventfd(1, unix.EFD_CLOEXEC)
-	}
-	if err != nil {
-		return pal.NoHandle, palErr(err)
-	}
-	return h.handles.add(fd), nil
-}
-
 func (h *Host) ProcessCreate() (pal.Handle, int, error) {
 	select {
 	case c := <-h.ahead:
