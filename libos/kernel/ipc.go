@@ -45,6 +45,7 @@ const (
 	msgState     // process → leader: what state is process Pid in? leader → process: yours?
 	msgProcOp    // a scheduling request for process Pid (ProcOp), passed on by the leader
 	msgWatch     // tell the sender when process Pid ends (reply Status 1: it has)
+	msgLastPid   // the last pid given out (reply Pid); Status >= 0 sets it
 	// leader → process
 	msgSignal
 	msgChildExit

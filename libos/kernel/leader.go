@@ -146,6 +146,13 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Status = int(l.state(m.Pid))
 	case msgProcOp:
 		r = l.procOp(m)
+	case msgLastPid:
+		l.mu.Lock()
+		if m.Status >= 0 {
+			l.nextPid = m.Status + 1
+		}
+		r.Pid = l.nextPid - 1
+		l.mu.Unlock()
 	case msgWatch:
 		ended := false
 		ended, errno = l.watch(pid, m.Pid)

@@ -98,6 +98,21 @@ func (p *Process) AllocPid() (int, error) {
 	return r.Pid, nil
 }
 
+// LastPid reads, and with set changes, the last pid given out
+// (/proc/sys/kernel/ns_last_pid): the next new process gets the first
+// free pid above it.
+func (p *Process) LastPid(set bool, v int) (int, error) {
+	m := &Msg{Kind: msgLastPid, Status: -1}
+	if set {
+		m.Status = v
+	}
+	r, err := p.call(m)
+	if err != nil {
+		return 0, err
+	}
+	return r.Pid, nil
+}
+
 // AttachChild hands the leader the link of child pid, which runs as host
 // process hostPid.
 func (p *Process) AttachChild(pid int, h pal.Handle, hostPid int) error {

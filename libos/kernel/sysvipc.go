@@ -14,6 +14,7 @@ package kernel
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,8 +42,29 @@ const (
 	SysvShmdt    // A = id: one attachment of the caller ended
 	SysvShmAdopt // A = id: a forked child holds one more attachment
 	SysvShmctl
-	SysvList // A[0] = kind (0 queues, 1 semaphores, 2 segments): /proc/sysvipc's table
+	SysvList   // A[0] = kind (0 queues, 1 semaphores, 2 segments): /proc/sysvipc's table
+	SysvNextID // A[0] = kind; A[2] = 1: set the next id to A[1] (kernel/*_next_id)
+	SysvLimit  // A[0] = which (Limit*); A[2] = 1: set it to A[1]
 )
+
+// The tunable SysV limits (/proc/sys/kernel), which the leader applies.
+const (
+	LimitMsgmni = iota // queues
+	LimitMsgmnb        // a new queue's size in bytes
+	LimitSemmsl        // semaphores per set
+	LimitSemmns        // semaphores in all
+	LimitSemopm        // operations per semop
+	LimitSemmni        // semaphore sets
+	LimitShmmax        // largest segment
+	LimitShmall        // pages of all segments
+	LimitShmmni        // segments
+	numLimits
+)
+
+// defaultLimits are Linux's defaults.
+var defaultLimits = [numLimits]int64{LimitMsgmni: 32000, LimitMsgmnb: 16384, LimitSemmsl: 32000,
+	LimitSemmns: 1024000000, LimitSemopm: 500, LimitSemmni: 32000, LimitShmmax: -1 - 1<<24, LimitShmall: -1 - 1<<24,
+	LimitShmmni: 4096} // shmmax and shmall are unsigned: 2^64 - 1 - 2^24
 
 // Object kinds, which number id spaces of their own.
 const (
@@ -54,11 +76,7 @@ const (
 
 // Linux's limits (and /proc/sys/kernel defaults).
 const (
-	ipcMni      = 32000 // msgmni, semmni
 	msgMax      = 8192  // largest message
-	msgMnb      = 16384 // default queue size in bytes
-	semMsl      = 32000 // semaphores per set
-	semOpm      = 500   // operations per semop
 	semVmx      = 32767 // largest semaphore value
 	ipcSeqMult  = 32768 // ids are index + seq * this
 	ipcPrivate  = 0
@@ -189,12 +207,23 @@ type sysvIPC struct {
 	keys    [ipcKinds]map[int32]int
 	undo    map[int]map[undoKey]int // pid → adjustments
 	att     map[int]map[int]int     // pid → shmid → attachments
+	// nextID is the id the next object of each kind gets (-1: the
+	// usual choice), as /proc/sys/kernel/{msg,sem,shm}_next_id set it.
+	nextID [ipcKinds]int
+	// slots are the id slots (id % ipcSeqMult) in use, per kind;
+	// lowFree is a slot below which none is free.
+	slots   [ipcKinds]map[int]bool
+	lowFree [ipcKinds]int
+	limits  [numLimits]int64 // as /proc/sys/kernel set them
 }
 
 func newSysvIPC(host pal.Host) *sysvIPC {
 	s := &sysvIPC{host: host, changed: make(chan struct{}), objs: map[int]*ipcObject{}, undo: map[int]map[undoKey]int{}, att: map[int]map[int]int{}}
 	for i := range s.keys {
 		s.keys[i] = map[int32]int{}
+		s.nextID[i] = -1
+		s.limits = defaultLimits
+		s.slots[i] = map[int]bool{}
 	}
 	return s
 }
@@ -282,22 +311,29 @@ func (s *sysvIPC) get(q *SysvReq, kind int, key int32, flags int, init func(o *i
 			return 0, unix.ENOENT
 		}
 	}
-	idx, n := -1, 0
-	used := map[int]bool{}
-	for _, o := range s.objs {
-		if o.kind == kind {
-			used[o.id%ipcSeqMult] = true
-			n++
-		}
-	}
-	if n >= ipcMni {
+	used := s.slots[kind]
+	if len(used) >= int(s.limits[[ipcKinds]int{LimitMsgmni, LimitSemmni, LimitShmmni}[kind]]) {
 		return 0, unix.ENOSPC
 	}
-	for i := 0; ; i++ {
+	idx := -1
+	// The first free slot, from the one *_next_id asked for if any.
+	want := s.nextID[kind]
+	s.nextID[kind] = -1
+	from := s.lowFree[kind]
+	if want >= 0 {
+		from = want % ipcSeqMult
+	}
+	for i := from; i < ipcSeqMult; i++ {
 		if !used[i] {
 			idx = i
 			break
 		}
+	}
+	if idx < 0 {
+		return 0, unix.ENOSPC
+	}
+	if want < 0 {
+		s.lowFree[kind] = idx + 1
 	}
 	o := &ipcObject{kind: kind, perm: ipcPerm{key: key, uid: q.Euid, gid: q.Egid, cuid: q.Euid, cgid: q.Egid,
 		mode: flags & 0o777}, ctime: now()}
@@ -306,8 +342,12 @@ func (s *sysvIPC) get(q *SysvReq, kind int, key int32, flags int, init func(o *i
 	}
 	s.seq++
 	o.perm.seq = s.seq % 65536
-	o.id = idx + (s.seq%65536)*ipcSeqMult
+	if want >= 0 {
+		o.perm.seq = want / ipcSeqMult
+	}
+	o.id = idx + o.perm.seq*ipcSeqMult
 	s.objs[o.id] = o
+	used[idx] = true
 	if key != ipcPrivate {
 		s.keys[kind][key] = o.id
 	}
@@ -330,7 +370,7 @@ func (s *sysvIPC) remove(o *ipcObject) {
 		return
 	}
 	o.removed = true
-	delete(s.objs, o.id)
+	s.forget(o)
 	if id, ok := s.keys[o.kind][o.perm.key]; ok && id == o.id {
 		delete(s.keys[o.kind], o.perm.key)
 	}
@@ -398,7 +438,7 @@ func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
 	switch q.Op {
 	case SysvMsgget:
 		r, e := s.get(q, ipcMsg, int32(q.A[0]), int(q.A[1]), func(o *ipcObject) unix.Errno {
-			o.qbytes = msgMnb
+			o.qbytes = int(s.limits[LimitMsgmnb])
 			return 0
 		}, func(*ipcObject) unix.Errno { return 0 })
 		return r, nil, e
@@ -410,7 +450,7 @@ func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
 		return s.msgctl(q)
 	case SysvSemget:
 		nsems := q.A[1]
-		if nsems < 0 || nsems > semMsl {
+		if nsems < 0 || nsems > s.limits[LimitSemmsl] {
 			return 0, nil, unix.EINVAL
 		}
 		r, e := s.get(q, ipcSem, int32(q.A[0]), int(q.A[2]), func(o *ipcObject) unix.Errno {
@@ -435,6 +475,24 @@ func (s *sysvIPC) do(q *SysvReq) (int64, []byte, unix.Errno) {
 		return s.shmget(q)
 	case SysvList:
 		return 0, []byte(s.list(int(q.A[0]))), 0
+	case SysvLimit:
+		which := int(q.A[0])
+		if which < 0 || which >= numLimits {
+			return 0, nil, unix.EINVAL
+		}
+		if q.A[2] == 1 {
+			s.limits[which] = q.A[1]
+		}
+		return s.limits[which], nil, 0
+	case SysvNextID:
+		kind := int(q.A[0])
+		if kind < 0 || kind >= ipcKinds {
+			return 0, nil, unix.EINVAL
+		}
+		if q.A[2] == 1 {
+			s.nextID[kind] = int(max(q.A[1], -1))
+		}
+		return int64(s.nextID[kind]), nil, 0
 	case SysvShmdt, SysvShmAdopt:
 		id := int(q.A[0])
 		if o := s.objs[id]; o != nil && o.kind == ipcShm {
@@ -632,11 +690,12 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	case ipcInfo, msgInfo:
 		b := make([]byte, 32)
 		qs, bytes := s.tally(ipcMsg, func(o *ipcObject) int { return o.cbytes })
-		pool, mapv, tql := 1024*ipcMni/1024, 32000, msgMax
+		mni, mnb := int(s.limits[LimitMsgmni]), int(s.limits[LimitMsgmnb])
+		pool, mapv, tql := mni, 32000, msgMax
 		if cmd == msgInfo {
 			pool, mapv, tql = qs, 0, bytes
 		}
-		for i, v := range []int{pool, mapv, msgMax, msgMnb, ipcMni, 16, tql, 0xffff} {
+		for i, v := range []int{pool, mapv, msgMax, mnb, mni, 16, tql, 0xffff} {
 			if i < 7 {
 				binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 			} else {
@@ -674,7 +733,7 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 			return 0, nil, unix.EFAULT
 		}
 		qbytes := int(binary.LittleEndian.Uint64(q.Data[88:]))
-		if qbytes > msgMnb && qbytes > o.qbytes && !q.capable(unix.CAP_SYS_RESOURCE) {
+		if qbytes > int(s.limits[LimitMsgmnb]) && qbytes > o.qbytes && !q.capable(unix.CAP_SYS_RESOURCE) {
 			return 0, nil, unix.EPERM
 		}
 		if e := setPerm(q, o, int(binary.LittleEndian.Uint32(q.Data[4:])), int(binary.LittleEndian.Uint32(q.Data[8:])), int(binary.LittleEndian.Uint32(q.Data[20:]))); e != 0 {
@@ -808,7 +867,8 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 		if cmd == semInfo {
 			usz, aem = sets, total
 		}
-		for i, v := range []int{ipcMni, ipcMni, ipcMni * semMsl, semMsl, semOpm, 0, usz, semVmx, aem, semVmx} {
+		l := s.limits
+		for i, v := range []int64{l[LimitSemmni], l[LimitSemmni], l[LimitSemmns], l[LimitSemmsl], l[LimitSemopm], 0, int64(usz), semVmx, int64(aem), semVmx} {
 			binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 		}
 		return s.maxIndex(ipcSem), b, 0
@@ -1084,23 +1144,35 @@ func (l *Leader) sysvRequest(link *Link, m *Msg) {
 
 // Shared memory flags and limits.
 const (
-	shmDest   = 0o1000 // mode bit: removed, goes with the last detach
-	shmLocked = 0o2000
-	shmRdonly = 0o10000
-	shmExec   = 0o100000
-	shmMax    = 1<<64 - 1<<24 // SHMMAX, as Linux sets it
-	shmLock   = 11
-	shmUnlock = 12
-	shmStat   = 13
-	shmInfo   = 14
-	shmStatAn = 15
+	shmDest    = 0o1000 // mode bit: removed, goes with the last detach
+	shmLocked  = 0o2000
+	shmRdonly  = 0o10000
+	shmExec    = 0o100000
+	shmHugetlb = 0o4000
+	shmLock    = 11
+	shmUnlock  = 12
+	shmStat    = 13
+	shmInfo    = 14
+	shmStatAn  = 15
 )
 
 func (s *sysvIPC) shmget(q *SysvReq) (int64, []byte, unix.Errno) {
 	size := uint64(q.A[1])
 	r, e := s.get(q, ipcShm, int32(q.A[0]), int(q.A[2]), func(o *ipcObject) unix.Errno {
-		if size < 1 || size > shmMax {
+		if size < 1 || size > uint64(s.limits[LimitShmmax]) {
 			return unix.EINVAL
+		}
+		_, pages := s.tally(ipcShm, func(o *ipcObject) int { return int((o.segsz + 4095) / 4096) })
+		if uint64(pages)+(size+4095)/4096 > uint64(s.limits[LimitShmall]) {
+			return unix.ENOSPC
+		}
+		if q.A[2]&shmHugetlb != 0 {
+			// Huge pages: CAP_IPC_LOCK or group hugetlb_shm_group (0)
+			// may ask, and there are none to give.
+			if !q.capable(unix.CAP_IPC_LOCK) && q.Egid != 0 && !slices.Contains(q.Groups, 0) {
+				return unix.EPERM
+			}
+			return unix.ENOMEM
 		}
 		h, err := s.host.MemoryFileCreate("SYSV", 0)
 		if err != nil {
@@ -1155,13 +1227,21 @@ func (s *sysvIPC) attach(pid int, o *ipcObject, delta int) {
 	o.nattch += delta
 }
 
+// forget drops an object from the tables; its slot is free again.
+func (s *sysvIPC) forget(o *ipcObject) {
+	delete(s.objs, o.id)
+	idx := o.id % ipcSeqMult
+	delete(s.slots[o.kind], idx)
+	s.lowFree[o.kind] = min(s.lowFree[o.kind], idx)
+}
+
 // shmMaybeDestroy frees a removed segment nobody has attached.
 func (s *sysvIPC) shmMaybeDestroy(o *ipcObject) {
 	if o.perm.mode&shmDest == 0 || o.nattch > 0 || o.removed {
 		return
 	}
 	o.removed = true
-	delete(s.objs, o.id)
+	s.forget(o)
 	s.host.StreamClose(o.h)
 }
 
@@ -1171,7 +1251,7 @@ func (s *sysvIPC) shmctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	case ipcInfo:
 		// struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall.
 		b := make([]byte, 72)
-		for i, v := range []uint64{shmMax, 1, 4096, 4096, shmMax} {
+		for i, v := range []uint64{uint64(s.limits[LimitShmmax]), 1, uint64(s.limits[LimitShmmni]), 4096, uint64(s.limits[LimitShmall])} {
 			binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
 		}
 		return s.maxIndex(ipcShm), b, 0
@@ -1305,6 +1385,28 @@ func (s *sysvIPC) list(kind int) string {
 		}
 	}
 	return b.String()
+}
+
+// SysvNextID reads, and with set changes, the id the next object of kind
+// (0 queues, 1 semaphores, 2 segments) will get; -1 is the usual choice.
+func (p *Process) SysvNextID(kind int, set bool, v int64) (int64, error) {
+	q := &SysvReq{Op: SysvNextID, Pid: p.Pid, A: [4]int64{int64(kind), v, int64(boolToInt(set))}}
+	r, err := p.sysvCall(q)
+	if err != nil {
+		return 0, err
+	}
+	return r.R, nil
+}
+
+// SysvLimit reads, and with set changes, one of the leader's SysV limits
+// (which: Limit*).
+func (p *Process) SysvLimit(which int, set bool, v int64) (int64, error) {
+	q := &SysvReq{Op: SysvLimit, Pid: p.Pid, A: [4]int64{int64(which), v, int64(boolToInt(set))}}
+	r, err := p.sysvCall(q)
+	if err != nil {
+		return 0, err
+	}
+	return r.R, nil
 }
 
 // SysvTable is /proc/sysvipc/msg, sem or shm (kind 0, 1, 2).

@@ -482,7 +482,10 @@ func cpuinfo(info *pal.Info) string {
 
 func meminfo(info *pal.Info) string {
 	kb := func(v uint64) uint64 { return v / 1024 }
-	return fmt.Sprintf("MemTotal:       %8d kB\nMemFree:        %8d kB\nMemAvailable:   %8d kB\nBuffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
+	return fmt.Sprintf("MemTotal:       %8d kB\nMemFree:        %8d kB\nMemAvailable:   %8d kB\nBuffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n"+
+		"AnonHugePages:         0 kB\nShmemHugePages:        0 kB\nFileHugePages:         0 kB\n"+
+		"HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n"+
+		"Hugepagesize:       2048 kB\nHugetlb:               0 kB\n",
 		kb(info.MemTotal), kb(info.MemFree), kb(info.MemFree))
 }
 

@@ -72,14 +72,8 @@ var sysctls = map[string]sysctl{
 	"kernel/cap_last_cap":              {strconv.Itoa(kernel.CapLast), nil},
 	"kernel/overflowuid":               {"65534", intRange(0, 65535)},
 	"kernel/overflowgid":               {"65534", intRange(0, 65535)},
-	"kernel/shmmax":                    {"18446744073692774399", anyInt},
-	"kernel/shmall":                    {"18446744073692774399", anyInt},
-	"kernel/shmmni":                    {"4096", intRange(1, 32768)},
 	"kernel/shm_rmid_forced":           {"0", intRange(0, 1)},
 	"kernel/msgmax":                    {"8192", intRange(0, maxInt)},
-	"kernel/msgmnb":                    {"16384", intRange(0, maxInt)},
-	"kernel/msgmni":                    {"32000", intRange(0, 32768)},
-	"kernel/sem":                       {"32000\t1024000000\t500\t32000", ints(4)},
 	"kernel/core_pattern":              {"core", line},
 	"kernel/core_uses_pid":             {"0", intRange(0, maxInt)},
 	"kernel/randomize_va_space":        {"2", intRange(0, 2)},
@@ -157,6 +151,10 @@ func sysctlTree(p *kernel.Process, dynamic map[string]func() string) *vfs.Node {
 		d, name := dirFor(path)
 		d.Children[name] = vfs.RegularFile(func() ([]byte, error) { return []byte(f() + "\n"), nil })
 	}
+	for path, e := range liveSysctls(p) {
+		d, name := dirFor(path)
+		d.Children[name] = e
+	}
 	for path, e := range sysctls {
 		d, name := dirFor(path)
 		key := "sys/" + path
@@ -178,6 +176,124 @@ func sysctlTree(p *kernel.Process, dynamic map[string]func() string) *vfs.Node {
 		})
 	}
 	return root
+}
+
+// liveSysctls are the /proc/sys files whose value lives in the leader:
+// the next SysV IPC ids and the last pid given out.
+func liveSysctls(p *kernel.Process) map[string]*vfs.Node {
+	admin := func() error {
+		if c := p.Creds(); !c.Capable(unix.CAP_SYS_ADMIN) {
+			return unix.EPERM
+		}
+		return nil
+	}
+	parse := func(b []byte, lo, hi int64) (int64, error) {
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n < lo || n > hi {
+			return 0, unix.EINVAL
+		}
+		return n, nil
+	}
+	text := func(n int64) ([]byte, error) { return []byte(strconv.FormatInt(n, 10) + "\n"), nil }
+	files := map[string]*vfs.Node{}
+	for kind, name := range []string{"msg_next_id", "sem_next_id", "shm_next_id"} {
+		files["kernel/"+name] = vfs.WritableFile(func() ([]byte, error) {
+			n, err := p.SysvNextID(kind, false, 0)
+			if err != nil {
+				return nil, err
+			}
+			return text(n)
+		}, func(b []byte) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			n, err := parse(b, -1, 1<<31-1)
+			if err != nil {
+				return err
+			}
+			_, err = p.SysvNextID(kind, true, n)
+			return err
+		})
+	}
+	// The SysV limits: check as the sysctls table does, then set each
+	// value in the leader. shmmax and shmall are unsigned.
+	for path, l := range map[string]struct {
+		which []int
+		check func(string) (string, error)
+	}{
+		"kernel/msgmni": {[]int{kernel.LimitMsgmni}, intRange(0, 32768)},
+		"kernel/msgmnb": {[]int{kernel.LimitMsgmnb}, intRange(0, maxInt)},
+		"kernel/shmmni": {[]int{kernel.LimitShmmni}, intRange(1, 32768)},
+		"kernel/shmmax": {[]int{kernel.LimitShmmax}, anyInt},
+		"kernel/shmall": {[]int{kernel.LimitShmall}, anyInt},
+		"kernel/sem":    {[]int{kernel.LimitSemmsl, kernel.LimitSemmns, kernel.LimitSemopm, kernel.LimitSemmni}, ints(4)},
+	} {
+		unsigned := path == "kernel/shmmax" || path == "kernel/shmall"
+		files[path] = vfs.WritableFile(func() ([]byte, error) {
+			var vals []string
+			for _, w := range l.which {
+				n, err := p.SysvLimit(w, false, 0)
+				if err != nil {
+					return nil, err
+				}
+				if unsigned {
+					vals = append(vals, strconv.FormatUint(uint64(n), 10))
+				} else {
+					vals = append(vals, strconv.FormatInt(n, 10))
+				}
+			}
+			return []byte(strings.Join(vals, "\t") + "\n"), nil
+		}, func(b []byte) error {
+			if err := admin(); err != nil {
+				return err
+			}
+			v, err := l.check(string(b))
+			if err != nil {
+				return err
+			}
+			for i, f := range strings.Fields(v) {
+				n, err := strconv.ParseInt(f, 10, 64)
+				if err != nil {
+					u, uerr := strconv.ParseUint(f, 10, 64)
+					if uerr != nil {
+						return unix.EINVAL
+					}
+					n = int64(u)
+				}
+				if _, err := p.SysvLimit(l.which[i], true, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	files["kernel/ns_last_pid"] = vfs.WritableFile(func() ([]byte, error) {
+		n, err := p.LastPid(false, 0)
+		if err != nil {
+			return nil, err
+		}
+		return text(int64(n))
+	}, func(b []byte) error {
+		if err := admin(); err != nil {
+			return err
+		}
+		n, err := parse(b, 0, 4194304-1)
+		if err != nil {
+			return err
+		}
+		_, err = p.LastPid(true, int(n))
+		return err
+	})
+	// drop_caches: the host keeps the page cache; a valid request is
+	// accepted and changes nothing the guest can see.
+	files["vm/drop_caches"] = vfs.WritableFile(func() ([]byte, error) { return text(0) }, func(b []byte) error {
+		if err := admin(); err != nil {
+			return err
+		}
+		_, err := parse(b, 1, 4)
+		return err
+	})
+	return files
 }
 
 // oomScoreAdj is a process's oom_score_adj (-1000 to 1000).
