@@ -526,7 +526,9 @@ func (t *Task) deliverSignals(restart unix.Errno) {
 			newMask |= SigBit(sig)
 		}
 		if act.Flags&SaResethand != 0 && sig != sigKill && sig != sigStop {
-			p.actions[sig] = SigAction{}
+			// Only the handler goes back to the default: Linux keeps
+			// the flags and mask (sigaction then reports them).
+			p.actions[sig].Handler = SigDfl
 		}
 		p.sigMu.Unlock()
 		p.notifySignal()

@@ -47,6 +47,9 @@ const (
 	GrowsDown
 	LibOS  // memory the LibOS placed for itself inside the window (patch stubs)
 	Locked // mlock: accounted, never swapped out anyway (nothing is pinned)
+	// NoMayWrite marks a shared mapping of a file not open for writing:
+	// mprotect may never make it writable (Linux's missing VM_MAYWRITE).
+	NoMayWrite
 )
 
 // Area is one mapping, like a Linux VMA.
@@ -385,6 +388,13 @@ func (m *MM) Protect(addr, length uintptr, prot pal.Prot) error {
 	if !m.inWindow(addr, end) || m.hasLibOS(addr, end) || !m.coveredLocked(addr, end) {
 		return ErrNoMem
 	}
+	if prot&pal.ProtWrite != 0 {
+		for i := m.find(addr); i < len(m.areas) && m.areas[i].Start < end; i++ {
+			if m.areas[i].Flags&NoMayWrite != 0 {
+				return ErrAcces
+			}
+		}
+	}
 	if err := m.host.MemoryProtect(addr, end-addr, prot); err != nil {
 		return err
 	}
@@ -453,6 +463,42 @@ func (m *MM) SetLocked(addr, length uintptr, on bool) error {
 	}
 	m.mergeAround(start, end)
 	return hole
+}
+
+// Populate faults in the pages of [addr, addr+length) as mlock and
+// MAP_POPULATE do: written for writable areas (breaking copy-on-write of
+// private ones), read for read-only ones; inaccessible areas are skipped.
+// Nothing is pinned; the pages are simply resident.
+func (m *MM) Populate(addr, length uintptr) {
+	end := PageAlign(addr + length)
+	m.mu.RLock()
+	var todo []Area
+	for i := m.find(addr &^ (PageSize - 1)); i < len(m.areas) && m.areas[i].Start < end; i++ {
+		todo = append(todo, m.areas[i])
+	}
+	m.mu.RUnlock()
+	for _, a := range todo {
+		s, e := max(a.Start, addr&^(PageSize-1)), min(a.End, end)
+		switch {
+		case a.Prot&pal.ProtWrite != 0:
+			m.host.MemoryAdvise(s, e-s, unix.MADV_POPULATE_WRITE)
+		case a.Prot&pal.ProtRead != 0:
+			m.host.MemoryAdvise(s, e-s, unix.MADV_POPULATE_READ)
+		}
+	}
+}
+
+// HasLocked reports whether any area in [addr, addr+length) is locked.
+func (m *MM) HasLocked(addr, length uintptr) bool {
+	end := PageAlign(addr + length)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := m.find(addr &^ (PageSize - 1)); i < len(m.areas) && m.areas[i].Start < end; i++ {
+		if m.areas[i].Flags&Locked != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // SetAllLocked locks or unlocks every guest area (mlockall with
@@ -567,6 +613,14 @@ func (m *MM) Advise(addr, length uintptr, advice int) error {
 	// Linux applies the advice to the mapped parts and reports ENOMEM for
 	// holes afterwards.
 	hole := !m.coveredLocked(addr, end)
+	for i := m.find(addr); i < len(m.areas) && m.areas[i].Start < end; i++ {
+		a := m.areas[i]
+		switch {
+		case (advice == unix.MADV_DONTNEED || advice == unix.MADV_FREE) && a.Flags&Locked != 0,
+			advice == unix.MADV_FREE && (a.Backing != nil || a.Flags&Shared != 0):
+			return ErrInval // Linux: locked pages stay; MADV_FREE is for private anonymous memory
+		}
+	}
 	for i := m.find(addr); i < len(m.areas) && m.areas[i].Start < end; i++ {
 		a := m.areas[i]
 		s, e := max(a.Start, addr), min(a.End, end)

@@ -54,7 +54,13 @@ func doMlock(t *kernel.Task, addr, length, flags uintptr) (uintptr, error) {
 	if err := mayLock(t, end-start-t.P.MM.LockedBytes(start, end)); err != nil {
 		return 0, err
 	}
-	return boolErr(mapErr(t.P.MM.SetLocked(addr, length, true)))
+	if err := t.P.MM.SetLocked(addr, length, true); err != nil {
+		return 0, mapErr(err)
+	}
+	if flags&mlockOnfault == 0 {
+		t.P.MM.Populate(start, end-start)
+	}
+	return 0, nil
 }
 
 // Munlock implements munlock(2).

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
+	"gophene/libos/vfs"
 	"gophene/libos/mm"
 	"gophene/pal"
 )
@@ -23,6 +24,15 @@ type anonMapper interface{ MapsAnonymous() bool }
 // Mmap implements mmap(2).
 func Mmap(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	addr, length, prot, flags, fd, off := a[0], a[1], pal.Prot(a[2]), int(a[3]), a[4], int64(a[5])
+	var f *vfs.File
+	if flags&unix.MAP_ANONYMOUS == 0 {
+		// As Linux, the descriptor is looked up before any other check.
+		var err error
+		if f, err = file(t, fd); err != nil {
+			return 0, err
+		}
+		defer f.DecRef()
+	}
 	if prot&^(pal.ProtRead|pal.ProtWrite|pal.ProtExec) != 0 {
 		return 0, unix.EINVAL
 	}
@@ -50,12 +60,7 @@ func Mmap(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if flags&unix.MAP_GROWSDOWN != 0 {
 		req.Flags |= mm.GrowsDown
 	}
-	if flags&unix.MAP_ANONYMOUS == 0 {
-		f, err := file(t, fd)
-		if err != nil {
-			return 0, err
-		}
-		defer f.DecRef()
+	if f != nil {
 		if f.IsPath() {
 			return 0, unix.EBADF
 		}
@@ -64,6 +69,9 @@ func Mmap(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		if shared && prot&pal.ProtWrite != 0 && f.Flags()&unix.O_APPEND != 0 {
 			return 0, unix.EACCES
+		}
+		if shared && !f.Writable() {
+			req.Flags |= mm.NoMayWrite
 		}
 		if am, ok := f.Impl.(anonMapper); ok && am.MapsAnonymous() {
 			// /dev/zero: plain anonymous memory.
@@ -84,6 +92,12 @@ func Mmap(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	if err != nil {
 		return 0, mapErr(err)
+	}
+	if flags&unix.MAP_LOCKED != 0 {
+		t.P.MM.SetLocked(r, length, true)
+	}
+	if flags&(unix.MAP_LOCKED|unix.MAP_POPULATE) != 0 && flags&unix.MAP_NONBLOCK == 0 {
+		t.P.MM.Populate(r, length)
 	}
 	return r, nil
 }
@@ -154,6 +168,9 @@ func Msync(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	length = mm.PageAlign(length)
 	if !t.P.MM.Check(addr, length, 0) {
 		return 0, unix.ENOMEM
+	}
+	if flags&unix.MS_INVALIDATE != 0 && t.P.MM.HasLocked(addr, length) {
+		return 0, unix.EBUSY
 	}
 	return boolErr(mapErr(t.P.Host.MemorySync(addr, length, flags)))
 }

@@ -204,6 +204,9 @@ func Tgkill(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err := checkSig(sig); err != nil {
 		return 0, err
 	}
+	if int32(a[0]) <= 0 {
+		return 0, unix.EINVAL
+	}
 	target, err := findTask(t, int(int32(a[0])), int(int32(a[1])))
 	if err != nil {
 		return 0, err

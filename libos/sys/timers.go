@@ -90,6 +90,9 @@ type sigevent struct {
 	_      [44]byte
 }
 
+// sigevThread is SIGEV_THREAD.
+const sigevThread = 2
+
 // TimerCreate implements timer_create(2).
 func TimerCreate(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	clock := int32(a[0])
@@ -104,6 +107,11 @@ func TimerCreate(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if a[1] != 0 {
 		if err := kernel.CopyInObj(t, a[1], &ev); err != nil {
 			return 0, err
+		}
+		if ev.Notify == sigevThread {
+			// SIGEV_THREAD is the C library's: the kernel sees a signal
+			// (glibc's helper thread waits for it).
+			ev.Notify = kernel.SigevSignal
 		}
 		switch ev.Notify {
 		case kernel.SigevNone:
@@ -148,6 +156,9 @@ func timerOf(t *kernel.Task, id uintptr) (*kernel.Timer, error) {
 
 // TimerSettime implements timer_settime(2).
 func TimerSettime(t *kernel.Task, a kernel.Args) (uintptr, error) {
+	if a[2] == 0 {
+		return 0, unix.EINVAL
+	}
 	tm, err := timerOf(t, a[0])
 	if err != nil {
 		return 0, err

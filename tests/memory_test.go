@@ -1,0 +1,22 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"gophene/internal/testenv"
+)
+
+// Memory and signal calls in corner cases: mmap's descriptor check first,
+// mprotect of read-only shared mappings, msync and madvise on locked
+// memory, pages made resident by mlock, MAP_LOCKED and MAP_POPULATE,
+// SA_RESETHAND keeping the flags, tgkill's tgid, SIGEV_THREAD timers
+// (tests/guests/memerrs.c).
+func TestMemoryCornerCases(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "memerrs", mode))
+		if !strings.Contains(r.Stdout, "mlock 3 pages: 0, resident 3, VmLck 12 kB") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}
