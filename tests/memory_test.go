@@ -20,3 +20,13 @@ func TestMemoryCornerCases(t *testing.T) {
 		}
 	}
 }
+
+// I/O corner cases: preadv2/pwritev2 flags, positioned I/O on a pipe
+// (ESPIPE before EBADF), the termio ioctls, execve with an empty argv
+// (tests/guests/ioerrs.c).
+func TestIOCornerCases(t *testing.T) {
+	r := sameAsNative(t, guest(t, "ioerrs", testenv.Dynamic), "x")
+	if !strings.Contains(r.Stdout, "exec with empty argv: argc 1") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

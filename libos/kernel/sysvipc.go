@@ -690,10 +690,13 @@ func (s *sysvIPC) msgctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	case ipcInfo, msgInfo:
 		b := make([]byte, 32)
 		qs, bytes := s.tally(ipcMsg, func(o *ipcObject) int { return o.cbytes })
+		// struct msginfo: IPC_INFO gives Linux's fixed MSGPOOL, MSGMAP
+		// and MSGTQL; MSG_INFO the queues, messages and bytes in use.
 		mni, mnb := int(s.limits[LimitMsgmni]), int(s.limits[LimitMsgmnb])
-		pool, mapv, tql := mni, 32000, msgMax
+		pool, mapv, tql := 32000*16384/1024, 16384, 16384
 		if cmd == msgInfo {
-			pool, mapv, tql = qs, 0, bytes
+			_, msgs := s.tally(ipcMsg, func(o *ipcObject) int { return len(o.msgs) })
+			pool, mapv, tql = qs, msgs, bytes
 		}
 		for i, v := range []int{pool, mapv, msgMax, mnb, mni, 16, tql, 0xffff} {
 			if i < 7 {
@@ -863,12 +866,15 @@ func (s *sysvIPC) semctl(q *SysvReq) (int64, []byte, unix.Errno) {
 	case ipcInfo, semInfo:
 		b := make([]byte, 40)
 		sets, total := s.tally(ipcSem, func(o *ipcObject) int { return len(o.sems) })
-		usz, aem := 20, 16
+		// struct seminfo: semmap, semmni, semmns, semmnu, semmsl, semopm,
+		// semume, semusz, semvmx, semaem (SEM_INFO: usz and aem count
+		// the sets and semaphores in use).
+		usz, aem := int64(20), int64(semVmx)
 		if cmd == semInfo {
-			usz, aem = sets, total
+			usz, aem = int64(sets), int64(total)
 		}
 		l := s.limits
-		for i, v := range []int64{l[LimitSemmni], l[LimitSemmni], l[LimitSemmns], l[LimitSemmsl], l[LimitSemopm], 0, int64(usz), semVmx, int64(aem), semVmx} {
+		for i, v := range []int64{l[LimitSemmns], l[LimitSemmni], l[LimitSemmns], l[LimitSemmns], l[LimitSemmsl], l[LimitSemopm], l[LimitSemopm], usz, semVmx, aem} {
 			binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
 		}
 		return s.maxIndex(ipcSem), b, 0

@@ -309,6 +309,7 @@ var ioctlSizes = map[uint][2]uintptr{
 	unix.TIOCGWINSZ: {0, 8}, unix.TIOCSWINSZ: {8, 0}, 0x541b: {0, 4}, // FIONREAD
 	unix.TIOCOUTQ: {0, 4}, unix.TIOCGPTN: {0, 4}, unix.TIOCSPTLCK: {4, 0},
 	unix.TCFLSH: {}, unix.TCXONC: {}, unix.TCSBRK: {},
+	unix.TCGETA: {0, 18}, unix.TCSETA: {18, 0}, unix.TCSETAW: {18, 0}, unix.TCSETAF: {18, 0}, // struct termio
 }
 
 // Ioctl implements ioctl(2): generic requests here, terminal requests on

@@ -210,6 +210,9 @@ func doExecve(t *kernel.Task, dirfd, pathAddr, argvAddr, envpAddr uintptr, flags
 	if err != nil {
 		return 0, err
 	}
+	if len(argv) == 0 {
+		argv = []string{""} // as Linux 5.18+: a program never sees argc 0
+	}
 	envp, err := t.StringArray(envpAddr)
 	if err != nil {
 		return 0, err

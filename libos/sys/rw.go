@@ -50,7 +50,7 @@ func guestBuf(t *kernel.Task, addr, n uintptr, write bool) ([]byte, error) {
 func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	f, err := readFile(t, a[0])
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, a[0], int64(a[3]), err)
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], true)
@@ -72,7 +72,7 @@ func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
 func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	f, err := writeFile(t, a[0])
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, a[0], int64(a[3]), err)
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], false)
@@ -94,7 +94,7 @@ func Pread64(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	f, err := readFile(t, a[0])
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, a[0], int64(a[3]), err)
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], true)
@@ -112,7 +112,7 @@ func Pwrite64(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	}
 	f, err := writeFile(t, a[0])
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, a[0], int64(a[3]), err)
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], false)
@@ -282,7 +282,7 @@ func streamWrite(f *vfs.File) func([]byte, int64) (int, error) {
 func doReadv(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
 	f, err := readFile(t, fd)
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, fd, off, err)
 	}
 	defer f.DecRef()
 	bufs, total, err := iovecs(t, iov, cnt, true)
@@ -297,7 +297,7 @@ func doReadv(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
 func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) {
 	f, err := writeFile(t, fd)
 	if err != nil {
-		return 0, err
+		return 0, positionedErr(t, fd, off, err)
 	}
 	defer f.DecRef()
 	bufs, total, err := iovecs(t, iov, cnt, false)
@@ -307,6 +307,25 @@ func doWritev(t *kernel.Task, fd, iov, cnt uintptr, off int64) (uintptr, error) 
 	var n int
 	err = retryEINTR(t, kernel.ErrRestartSys, func() (e error) { n, e = writeVec(bufs, total, streamWrite(f), off); return })
 	return uintptr(n), brokenPipe(t, err)
+}
+
+// positionedErr is the error of a positioned read or write (off >= 0)
+// refused with err: on a pipe or socket, which has no position, Linux
+// says ESPIPE before it looks at the access mode.
+func positionedErr(t *kernel.Task, fd uintptr, off int64, err error) error {
+	if err != unix.EBADF || off < 0 {
+		return err
+	}
+	f, ferr := file(t, fd)
+	if ferr != nil {
+		return err
+	}
+	defer f.DecRef()
+	var st pal.Stat
+	if f.Impl.Stat(&st) == nil && (st.Mode&unix.S_IFMT == unix.S_IFIFO || st.Mode&unix.S_IFMT == unix.S_IFSOCK) {
+		return unix.ESPIPE
+	}
+	return err
 }
 
 // Readv implements readv(2).
@@ -336,13 +355,24 @@ func Preadv2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int64(a[3]) < -1 {
 		return 0, unix.EINVAL
 	}
+	if a[5]&^rwfKnown != 0 {
+		return 0, unix.EOPNOTSUPP
+	}
 	return doReadv(t, a[0], a[1], a[2], int64(a[3]))
 }
+
+// rwfKnown are the RWF_* flags of preadv2 and pwritev2 (HIPRI, DSYNC,
+// SYNC, NOWAIT, APPEND, NOAPPEND, ATOMIC, DONTCACHE): hints the host's
+// page cache makes moot here, except APPEND, which is not yet honoured.
+const rwfKnown = 0xff
 
 // Pwritev2 implements pwritev2(2).
 func Pwritev2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int64(a[3]) < -1 {
 		return 0, unix.EINVAL
+	}
+	if a[5]&^rwfKnown != 0 {
+		return 0, unix.EOPNOTSUPP
 	}
 	return doWritev(t, a[0], a[1], a[2], int64(a[3]))
 }

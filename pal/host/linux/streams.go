@@ -173,6 +173,7 @@ var terminalRequests = map[uint]bool{
 	unix.TCSBRK: true, unix.TIOCGSID: true, unix.TIOCSCTTY: true, unix.TIOCNOTTY: true,
 	unix.TIOCGPTN: true, unix.TIOCSPTLCK: true, unix.TCGETS2: true, unix.TCSETS2: true,
 	unix.TCSETSW2: true, unix.TCSETSF2: true,
+	unix.TCGETA: true, unix.TCSETA: true, unix.TCSETAW: true, unix.TCSETAF: true,
 }
 
 // StreamTerminal performs a terminal control request.
