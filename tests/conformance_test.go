@@ -111,6 +111,18 @@ func TestOwnershipAfterSetuid(t *testing.T) {
 	}
 }
 
+// The permission checks Linux makes for a process that is not root and
+// the host, running as root, would not: search permission along paths,
+// write permission and stickiness of directories, protected hard links,
+// O_NOATIME, chmod, chown and utimes by others, set-group-ID bits of new
+// files, access() with real and effective ids (tests/guests/perms.c).
+func TestPermissionsAfterSetuid(t *testing.T) {
+	r := sameAsNative(t, guest(t, "perms", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "stat through a 666 directory") || !strings.HasSuffix(r.Stdout, "done\n") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
 // Scheduling calls and rt_sigqueueinfo naming another process, and their
 // ESRCH for a pid nobody has.
 func TestSchedOtherProcess(t *testing.T) {

@@ -211,6 +211,11 @@ func processDir(p *kernel.Process) *vfs.Node {
 func fdDir(p *kernel.Process, links bool) *vfs.Node {
 	mode := uint32(unix.S_IFDIR | 0o500)
 	return &vfs.Node{Mode: mode,
+		// The process's euid owns it, so that it may search it.
+		Owner: func() (uint32, uint32) {
+			c := p.Creds()
+			return uint32(c.Euid), uint32(c.Egid)
+		},
 		List: func() []string {
 			var names []string
 			p.FDs.Each(func(fd int, _ *vfs.File) { names = append(names, strconv.Itoa(fd)) })

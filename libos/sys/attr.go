@@ -44,6 +44,27 @@ func permittedFor(st *pal.Stat, want uint32, uid, gid int, groups []int, caps ui
 	return has(unix.CAP_DAC_READ_SEARCH) && want&2 == 0 && (dir || want == 4)
 }
 
+// searcher is the search-permission check of the process's path walks:
+// nil when its capabilities pass every such check, so root pays nothing.
+func searcher(t *kernel.Task) vfs.Searcher {
+	c := t.P.Creds()
+	return searcherFor(c.Fsuid, c.Fsgid, c.Groups, c.Cap.Effective)
+}
+
+// searcherFor is the search-permission check for the identity uid, gid,
+// groups with the effective capability set caps.
+func searcherFor(uid, gid int, groups []int, caps uint64) vfs.Searcher {
+	if caps&(1<<unix.CAP_DAC_OVERRIDE|1<<unix.CAP_DAC_READ_SEARCH) != 0 {
+		return nil
+	}
+	return func(dir *pal.Stat) bool { return permittedFor(dir, 1, uid, gid, groups, caps) }
+}
+
+// inGroup is Linux's in_group_p: g is the fsgid or a supplementary group.
+func inGroup(c *kernel.Creds, g uint32) bool {
+	return int(g) == c.Fsgid || inGroups(int(g), c.Groups)
+}
+
 func inGroups(g int, groups []int) bool {
 	for _, x := range groups {
 		if x == g {
@@ -57,7 +78,22 @@ func doFaccessat(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) er
 	if mode&^7 != 0 || flags&^(unix.AT_EACCESS|unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return unix.EINVAL
 	}
-	loc, f, err := resolveAt(t, dirfd, addr, flags)
+	c := t.P.Creds()
+	// access(2) checks, the path walk included, with the real ids and
+	// the capabilities of root if the real uid is 0 (none otherwise), as
+	// Linux's access_override_creds; AT_EACCESS with the process's own
+	// file-system ids.
+	uid, gid, caps := c.Fsuid, c.Fsgid, c.Cap.Effective
+	if flags&unix.AT_EACCESS == 0 {
+		uid, gid = c.Uid, c.Gid
+		if c.Securebits&kernel.SecbitNoSetuidFixup == 0 {
+			caps = 0
+			if c.Uid == 0 {
+				caps = c.Cap.Permitted
+			}
+		}
+	}
+	loc, f, err := resolveAtAs(t, dirfd, addr, flags, searcherFor(uid, gid, c.Groups, caps))
 	if err != nil {
 		return err
 	}
@@ -76,16 +112,6 @@ func doFaccessat(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) er
 	}
 	if mode&2 != 0 && f == nil && loc.Mount.ReadOnly {
 		return unix.EROFS
-	}
-	c := t.P.Creds()
-	// access(2) checks with the real ids, and with the capabilities of
-	// root if the real uid is 0 (none otherwise).
-	uid, gid, caps := c.Uid, c.Gid, c.Cap.Permitted
-	if c.Uid != 0 && c.Securebits&kernel.SecbitNoSetuidFixup == 0 {
-		caps = 0
-	}
-	if flags&unix.AT_EACCESS != 0 {
-		uid, gid, caps = c.Euid, c.Egid, c.Cap.Effective
 	}
 	if !permittedFor(&st, mode, uid, gid, c.Groups, caps) {
 		return unix.EACCES
@@ -126,13 +152,53 @@ func onPath(t *kernel.Task, dirfd, addr uintptr, flags int,
 	return vfs.Errno(byPath(loc))
 }
 
+// chmodMode is the mode a chmod to mode sets on a file described by stat,
+// as Linux's setattr_prepare decides: only the owner or a process with
+// CAP_FOWNER may change it (EPERM), and the set-group-ID bit goes unless
+// the file's group is one of the process's or it has CAP_FSETID.
+func chmodMode(t *kernel.Task, mode uint32, stat func(*pal.Stat) error) (uint32, error) {
+	mode &= 0o7777
+	c := t.P.Creds()
+	if c.Capable(unix.CAP_FOWNER) && c.Capable(unix.CAP_FSETID) {
+		return mode, nil
+	}
+	var st pal.Stat
+	if err := stat(&st); err != nil {
+		return 0, err
+	}
+	if int(st.Uid) != c.Fsuid && !c.Capable(unix.CAP_FOWNER) {
+		return 0, unix.EPERM
+	}
+	if !inGroup(&c, st.Gid) && !c.Capable(unix.CAP_FSETID) {
+		mode &^= unix.S_ISGID
+	}
+	return mode, nil
+}
+
 func doChmod(t *kernel.Task, dirfd, addr uintptr, mode uint32, flags int) error {
 	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return unix.EINVAL
 	}
 	return onPath(t, dirfd, addr, flags,
-		func(loc vfs.Location) error { return loc.Mount.FS.Chmod(loc.Rel, mode&0o7777) },
-		func(f *vfs.File) error { return f.Impl.Chmod(mode & 0o7777) })
+		func(loc vfs.Location) error {
+			m, err := chmodMode(t, mode, func(st *pal.Stat) error { return t.P.NS.Stat(loc, st) })
+			if err != nil {
+				return err
+			}
+			return loc.Mount.FS.Chmod(loc.Rel, m)
+		},
+		fchmod(t, mode))
+}
+
+// fchmod changes the mode of an open file, as chmodMode allows.
+func fchmod(t *kernel.Task, mode uint32) func(f *vfs.File) error {
+	return func(f *vfs.File) error {
+		m, err := chmodMode(t, mode, f.Impl.Stat)
+		if err != nil {
+			return err
+		}
+		return f.Impl.Chmod(m)
+	}
 }
 
 // Chmod implements chmod(2).
@@ -160,7 +226,7 @@ func Fchmod(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if f.IsPath() {
 		return 0, unix.EBADF
 	}
-	return boolErr(f.Impl.Chmod(uint32(a[1]) & 0o7777))
+	return boolErr(fchmod(t, uint32(a[1]))(f))
 }
 
 func doChown(t *kernel.Task, dirfd, addr uintptr, uid, gid uintptr, flags int) error {
@@ -169,8 +235,45 @@ func doChown(t *kernel.Task, dirfd, addr uintptr, uid, gid uintptr, flags int) e
 	}
 	u, g := int(int32(uid)), int(int32(gid))
 	return onPath(t, dirfd, addr, flags,
-		func(loc vfs.Location) error { return loc.Mount.FS.Chown(loc.Rel, u, g) },
-		func(f *vfs.File) error { return f.Impl.Chown(u, g) })
+		func(loc vfs.Location) error {
+			if err := mayChown(t, u, g, func(st *pal.Stat) error { return t.P.NS.Stat(loc, st) }); err != nil {
+				return err
+			}
+			return loc.Mount.FS.Chown(loc.Rel, u, g)
+		},
+		fchown(t, u, g))
+}
+
+// mayChown is Linux's chown_ok and chgrp_ok for a file described by stat
+// (-1: no change): without CAP_CHOWN, only the owner may change the
+// group, to one of its own, and nobody may give a file away (EPERM).
+func mayChown(t *kernel.Task, uid, gid int, stat func(*pal.Stat) error) error {
+	c := t.P.Creds()
+	if c.Capable(unix.CAP_CHOWN) || uid == -1 && gid == -1 {
+		return nil
+	}
+	var st pal.Stat
+	if err := stat(&st); err != nil {
+		return err
+	}
+	owner := int(st.Uid) == c.Fsuid
+	if uid != -1 && (!owner || uid != int(st.Uid)) {
+		return unix.EPERM
+	}
+	if gid != -1 && (!owner || gid != int(st.Gid) && !inGroup(&c, uint32(gid))) {
+		return unix.EPERM
+	}
+	return nil
+}
+
+// fchown changes the owners of an open file, as mayChown allows.
+func fchown(t *kernel.Task, uid, gid int) func(f *vfs.File) error {
+	return func(f *vfs.File) error {
+		if err := mayChown(t, uid, gid, f.Impl.Stat); err != nil {
+			return err
+		}
+		return f.Impl.Chown(uid, gid)
+	}
 }
 
 // Chown implements chown(2).
@@ -198,7 +301,7 @@ func Fchown(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if f.IsPath() {
 		return 0, unix.EBADF
 	}
-	return boolErr(f.Impl.Chown(int(int32(a[1])), int(int32(a[2]))))
+	return boolErr(fchown(t, int(int32(a[1])), int(int32(a[2])))(f))
 }
 
 // doUtimens sets times from a utimensat-style pair (nil: now).
@@ -216,11 +319,50 @@ func doUtimens(t *kernel.Task, dirfd, addr uintptr, times *[2]pal.Timespec, flag
 			return err
 		}
 		defer f.DecRef()
-		return vfs.Errno(f.Impl.Utimes(times))
+		return vfs.Errno(futimes(t, times)(f))
 	}
 	return onPath(t, dirfd, addr, flags,
-		func(loc vfs.Location) error { return loc.Mount.FS.Utimes(loc.Rel, times) },
-		func(f *vfs.File) error { return f.Impl.Utimes(times) })
+		func(loc vfs.Location) error {
+			if err := mayUtimes(t, times, func(st *pal.Stat) error { return t.P.NS.Stat(loc, st) }); err != nil {
+				return err
+			}
+			return loc.Mount.FS.Utimes(loc.Rel, times)
+		},
+		futimes(t, times))
+}
+
+// mayUtimes is Linux's check of a change of the times of a file described
+// by stat: explicit times are for its owner or CAP_FOWNER (EPERM); setting
+// both to now (times nil) also for whoever may write it (EACCES).
+func mayUtimes(t *kernel.Task, times *[2]pal.Timespec, stat func(*pal.Stat) error) error {
+	c := t.P.Creds()
+	touch := times == nil || times[0].Nsec == unix.UTIME_NOW && times[1].Nsec == unix.UTIME_NOW
+	if c.Capable(unix.CAP_FOWNER) || touch && c.Capable(unix.CAP_DAC_OVERRIDE) {
+		return nil
+	}
+	var st pal.Stat
+	if err := stat(&st); err != nil {
+		return err
+	}
+	switch {
+	case int(st.Uid) == c.Fsuid:
+		return nil
+	case !touch:
+		return unix.EPERM
+	case !permitted(t, &st, 2):
+		return unix.EACCES
+	}
+	return nil
+}
+
+// futimes changes the times of an open file, as mayUtimes allows.
+func futimes(t *kernel.Task, times *[2]pal.Timespec) func(f *vfs.File) error {
+	return func(f *vfs.File) error {
+		if err := mayUtimes(t, times, f.Impl.Stat); err != nil {
+			return err
+		}
+		return f.Impl.Utimes(times)
+	}
 }
 
 // readTimes reads a struct timespec[2] (nil pointer: now).
@@ -247,6 +389,9 @@ func Utimensat(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	times, err := readTimes(t, a[2])
 	if err != nil {
 		return 0, err
+	}
+	if times != nil && times[0].Nsec == unix.UTIME_OMIT && times[1].Nsec == unix.UTIME_OMIT {
+		return 0, nil // nothing to do: Linux does not even look the path up
 	}
 	return boolErr(doUtimens(t, a[0], a[1], times, int(a[3])))
 }
@@ -301,21 +446,57 @@ func Utime(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return boolErr(doUtimens(t, atFDCWD, a[0], times, 0))
 }
 
-// Truncate implements truncate(2).
+// Truncate implements truncate(2), with Linux's checks in its order: a
+// directory is EISDIR, anything else not a regular file EINVAL, then
+// read-only mounts, write permission and the file-size limit.
 func Truncate(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if int64(a[1]) < 0 {
+	size := int64(a[1])
+	if size < 0 {
 		return 0, unix.EINVAL
 	}
-	path, err := t.Path(a[0])
+	loc, _, err := resolveAt(t, atFDCWD, a[0], 0)
 	if err != nil {
 		return 0, err
 	}
-	f, err := t.P.NS.Open(t.P.Cwd(), path, unix.O_WRONLY, 0)
-	if err != nil {
+	var st pal.Stat
+	if err := t.P.NS.Stat(loc, &st); err != nil {
+		return 0, vfs.Errno(err)
+	}
+	switch {
+	case vfs.IsDir(st.Mode):
+		return 0, unix.EISDIR
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return 0, unix.EINVAL
+	case loc.Mount.ReadOnly:
+		return 0, unix.EROFS
+	case !permitted(t, &st, 2):
+		return 0, unix.EACCES
+	}
+	if err := truncateLimit(t, size, func(s *pal.Stat) error { return t.P.NS.Stat(loc, s) }); err != nil {
 		return 0, err
 	}
-	defer f.DecRef()
-	return boolErr(f.Impl.Truncate(int64(a[1])))
+	f, err := loc.Mount.FS.Open(loc.Rel, unix.O_WRONLY, 0)
+	if err != nil {
+		return 0, vfs.Errno(err)
+	}
+	defer f.Close()
+	return boolErr(f.Truncate(size))
+}
+
+// truncateLimit applies RLIMIT_FSIZE to growing the file stat describes
+// to size: a regular file growing past the limit gets SIGXFSZ and EFBIG
+// (Linux's inode_newsize_ok).
+func truncateLimit(t *kernel.Task, size int64, stat func(*pal.Stat) error) error {
+	limit := t.P.Rlimit(unix.RLIMIT_FSIZE).Cur
+	if limit == kernel.RlimInfinity || uint64(size) <= limit {
+		return nil
+	}
+	var st pal.Stat
+	if stat(&st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || size <= st.Size {
+		return nil
+	}
+	t.SignalTask(kernel.NewSigInfo(int(unix.SIGXFSZ), kernel.SiUser).SetSender(t.P.Pid, t.P.Creds().Uid))
+	return unix.EFBIG
 }
 
 // Ftruncate implements ftruncate(2).
@@ -330,6 +511,9 @@ func Ftruncate(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	defer f.DecRef()
 	if !f.Writable() || f.IsPath() {
 		return 0, unix.EINVAL
+	}
+	if err := truncateLimit(t, int64(a[1]), f.Impl.Stat); err != nil {
+		return 0, err
 	}
 	return boolErr(f.Impl.Truncate(int64(a[1])))
 }

@@ -136,13 +136,14 @@ func parentAt(t *kernel.Task, dirfd, addr uintptr) (vfs.Location, string, bool, 
 	if err != nil {
 		return vfs.Location{}, "", false, err
 	}
-	return t.P.NS.ResolveParent(base, path)
+	return t.P.NS.ResolveParentAs(base, path, searcher(t))
 }
 
-// mayCreateIn checks that the process may add an entry to the directory
-// parent (write and search permission): the host, where gophene may run
-// as root, does not check for the guest.
-func mayCreateIn(t *kernel.Task, parent vfs.Location) error {
+// mayCreateIn is Linux's may_create: the process may add the entry loc to
+// the directory parent if it may write and search parent (EACCES), and
+// an entry that exists already is EEXIST first. The host, where gophene
+// may run as root, does not check for the guest.
+func mayCreateIn(t *kernel.Task, parent, loc vfs.Location) error {
 	if c := t.P.Creds(); c.Capable(unix.CAP_DAC_OVERRIDE) {
 		return nil
 	}
@@ -150,34 +151,85 @@ func mayCreateIn(t *kernel.Task, parent vfs.Location) error {
 	if err := t.P.NS.Stat(parent, &st); err != nil {
 		return vfs.Errno(err)
 	}
-	if !permitted(t, &st, 3) {
+	if permitted(t, &st, 3) {
+		return nil
+	}
+	if t.P.NS.Stat(loc, &st) == nil {
+		return unix.EEXIST
+	}
+	return unix.EACCES
+}
+
+// ownNew gives an object the process just made in parent with mode (type
+// included) what Linux would have given it: the process's fsuid and, unless
+// parent is set-group-ID, its fsgid as owners, since the host made it as
+// root. Giving a non-directory away clears its set-user-ID and
+// set-group-ID bits, so these are set again, less a set-group-ID bit that
+// Linux drops (mode_strip_sgid: group-executable, in a set-group-ID
+// directory whose group the process is not in, without CAP_FSETID).
+func ownNew(t *kernel.Task, parent vfs.Location, mode uint32, chown func(uid, gid int) error, chmod func(uint32) error) {
+	c := t.P.Creds()
+	if c.Fsuid == 0 && c.Fsgid == 0 && c.Capable(unix.CAP_FSETID) {
+		return
+	}
+	var dir pal.Stat
+	if t.P.NS.Stat(parent, &dir) != nil {
+		dir = pal.Stat{}
+	}
+	sgidDir := dir.Mode&unix.S_ISGID != 0
+	if c.Fsuid != 0 || c.Fsgid != 0 {
+		gid := c.Fsgid
+		if sgidDir {
+			gid = -1 // the directory's, which the host gave it
+		}
+		chown(c.Fsuid, gid)
+	}
+	if vfs.IsDir(mode) || mode&(unix.S_ISUID|unix.S_ISGID) == 0 {
+		return
+	}
+	if sgidDir && mode&unix.S_IXGRP != 0 && !inGroup(&c, dir.Gid) && !c.Capable(unix.CAP_FSETID) {
+		mode &^= unix.S_ISGID
+	}
+	chmod(mode & 0o7777)
+}
+
+// ownNewAt is ownNew for the object at loc.
+func ownNewAt(t *kernel.Task, parent, loc vfs.Location, mode uint32) {
+	ownNew(t, parent, mode,
+		func(uid, gid int) error { return loc.Mount.FS.Chown(loc.Rel, uid, gid) },
+		func(m uint32) error { return loc.Mount.FS.Chmod(loc.Rel, m) })
+}
+
+// mayDelete is Linux's may_delete for removing the entry loc from the
+// directory parent: it must exist, the process must be able to write and
+// search parent (EACCES), and in a sticky directory it must own the entry
+// or the directory, or have CAP_FOWNER (EPERM).
+func mayDelete(t *kernel.Task, parent, loc vfs.Location) error {
+	c := t.P.Creds()
+	if c.Capable(unix.CAP_DAC_OVERRIDE) && c.Capable(unix.CAP_FOWNER) {
+		return nil
+	}
+	var dir, st pal.Stat
+	if err := t.P.NS.Stat(loc, &st); err != nil {
+		return vfs.Errno(err)
+	}
+	if err := t.P.NS.Stat(parent, &dir); err != nil {
+		return vfs.Errno(err)
+	}
+	return deleteDenied(&c, &dir, &st)
+}
+
+// deleteDenied is the permission part of may_delete for an entry st in the
+// directory dir.
+func deleteDenied(c *kernel.Creds, dir, st *pal.Stat) error {
+	if !permittedFor(dir, 3, c.Fsuid, c.Fsgid, c.Groups, c.Cap.Effective) {
 		return unix.EACCES
 	}
+	if dir.Mode&unix.S_ISVTX != 0 && int(st.Uid) != c.Fsuid && int(dir.Uid) != c.Fsuid &&
+		!c.Capable(unix.CAP_FOWNER) {
+		return unix.EPERM
+	}
 	return nil
-}
-
-// newOwner is who should own an object the process creates in parent:
-// its fsuid, and its fsgid unless parent is set-group-ID (-1: keep the
-// group, which the host took from the directory). ok is false when nothing
-// needs changing because the process is root, which the host creates as.
-func newOwner(t *kernel.Task, parent vfs.Location) (uid, gid int, ok bool) {
-	c := t.P.Creds()
-	if c.Fsuid == 0 && c.Fsgid == 0 {
-		return 0, 0, false
-	}
-	uid, gid = c.Fsuid, c.Fsgid
-	var st pal.Stat
-	if t.P.NS.Stat(parent, &st) == nil && st.Mode&unix.S_ISGID != 0 {
-		gid = -1
-	}
-	return uid, gid, true
-}
-
-// ownNew gives a new object at loc in parent the owner newOwner says.
-func ownNew(t *kernel.Task, parent, loc vfs.Location) {
-	if uid, gid, ok := newOwner(t, parent); ok {
-		loc.Mount.FS.Chown(loc.Rel, uid, gid)
-	}
 }
 
 func doMkdirat(t *kernel.Task, dirfd, addr uintptr, mode uint32) error {
@@ -195,13 +247,13 @@ func doMkdirat(t *kernel.Task, dirfd, addr uintptr, mode uint32) error {
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
-	if err := mayCreateIn(t, parent); err != nil {
+	if err := mayCreateIn(t, parent, loc); err != nil {
 		return err
 	}
 	if err := loc.Mount.FS.Mkdir(loc.Rel, mode&0o7777&^t.P.Umask()); err != nil {
 		return vfs.Errno(err)
 	}
-	ownNew(t, parent, loc)
+	ownNewAt(t, parent, loc, unix.S_IFDIR)
 	return nil
 }
 
@@ -238,6 +290,11 @@ func doUnlinkat(t *kernel.Task, dirfd, addr uintptr, flags int) error {
 	}
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
+	}
+	if rmdir || !mustDir {
+		if err := mayDelete(t, parent, loc); err != nil {
+			return err
+		}
 	}
 	if rmdir {
 		return vfs.Errno(loc.Mount.FS.Rmdir(loc.Rel))
@@ -298,7 +355,65 @@ func doRenameat(t *kernel.Task, odir, oaddr, ndir, naddr uintptr, flags uint) er
 	if oloc.Mount.ReadOnly {
 		return unix.EROFS
 	}
+	if err := mayRename(t, op, oloc, np, nloc, flags); err != nil {
+		return err
+	}
 	return vfs.Errno(oloc.Mount.FS.Rename(oloc.Rel, nloc.Rel, flags))
+}
+
+// mayRename makes Linux's permission checks of a rename of oloc in the
+// directory op to nloc in np (vfs_rename): the source must exist; an
+// existing target is EEXIST for RENAME_NOREPLACE, a missing one ENOENT for
+// RENAME_EXCHANGE; two links to one file need nothing. Then the source
+// must be deletable, the target deletable or creatable (mayDelete,
+// mayCreateIn), and a directory moving to another parent writable, for
+// its "..".
+func mayRename(t *kernel.Task, op, oloc, np, nloc vfs.Location, flags uint) error {
+	c := t.P.Creds()
+	if c.Capable(unix.CAP_DAC_OVERRIDE) && c.Capable(unix.CAP_FOWNER) {
+		return nil
+	}
+	var ost, nst, odir, ndir pal.Stat
+	if err := t.P.NS.Stat(oloc, &ost); err != nil {
+		return vfs.Errno(err)
+	}
+	nerr := t.P.NS.Stat(nloc, &nst)
+	switch {
+	case nerr == nil && flags&unix.RENAME_NOREPLACE != 0:
+		return unix.EEXIST
+	case nerr != nil && flags&unix.RENAME_EXCHANGE != 0:
+		return vfs.Errno(nerr)
+	case nerr == nil && nst.Dev == ost.Dev && nst.Ino == ost.Ino:
+		return nil
+	}
+	if err := t.P.NS.Stat(op, &odir); err != nil {
+		return vfs.Errno(err)
+	}
+	if err := deleteDenied(&c, &odir, &ost); err != nil {
+		return err
+	}
+	if nerr != nil {
+		if err := mayCreateIn(t, np, nloc); err != nil {
+			return err
+		}
+	} else {
+		if err := t.P.NS.Stat(np, &ndir); err != nil {
+			return vfs.Errno(err)
+		}
+		if err := deleteDenied(&c, &ndir, &nst); err != nil {
+			return err
+		}
+	}
+	if op.Path == np.Path {
+		return nil
+	}
+	if vfs.IsDir(ost.Mode) && !permitted(t, &ost, 2) {
+		return unix.EACCES
+	}
+	if flags&unix.RENAME_EXCHANGE != 0 && vfs.IsDir(nst.Mode) && !permitted(t, &nst, 2) {
+		return unix.EACCES
+	}
+	return nil
 }
 
 // Rename implements rename(2).
@@ -351,7 +466,38 @@ func doLinkat(t *kernel.Task, odir, oaddr, ndir, naddr uintptr, flags int) error
 	if oloc.Mount.ReadOnly {
 		return unix.EROFS
 	}
+	if err := mayLink(t, oloc, np, nloc); err != nil {
+		return err
+	}
 	return vfs.Errno(oloc.Mount.FS.Link(oloc.Rel, nloc.Rel))
+}
+
+// mayLink makes Linux's checks of a link to oloc named nloc in np, in its
+// order: an existing nloc is EEXIST; with fs.protected_hardlinks only the
+// owner of the file or a process with CAP_FOWNER may link to anything but
+// a regular file it may read and write that is neither set-user-ID nor
+// executable set-group-ID (may_linkat: EPERM); then mayCreateIn.
+func mayLink(t *kernel.Task, oloc, np, nloc vfs.Location) error {
+	c := t.P.Creds()
+	if c.Capable(unix.CAP_DAC_OVERRIDE) && c.Capable(unix.CAP_FOWNER) {
+		return nil
+	}
+	var st pal.Stat
+	if t.P.NS.Stat(nloc, &st) == nil {
+		return unix.EEXIST
+	}
+	if err := t.P.NS.Stat(oloc, &st); err != nil {
+		return vfs.Errno(err)
+	}
+	if t.P.Tunables.Get("sys/fs/protected_hardlinks", "1") != "0" && int(st.Uid) != c.Fsuid &&
+		!c.Capable(unix.CAP_FOWNER) {
+		safe := st.Mode&unix.S_IFMT == unix.S_IFREG && st.Mode&unix.S_ISUID == 0 &&
+			st.Mode&(unix.S_ISGID|unix.S_IXGRP) != unix.S_ISGID|unix.S_IXGRP && permitted(t, &st, 6)
+		if !safe {
+			return unix.EPERM
+		}
+	}
+	return mayCreateIn(t, np, nloc)
 }
 
 // Link implements link(2).
@@ -386,10 +532,14 @@ func doSymlinkat(t *kernel.Task, taddr, dirfd, addr uintptr) error {
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
-	if err := mayCreateIn(t, parent); err != nil {
+	if err := mayCreateIn(t, parent, loc); err != nil {
 		return err
 	}
-	return vfs.Errno(loc.Mount.FS.Symlink(target, loc.Rel))
+	if err := loc.Mount.FS.Symlink(target, loc.Rel); err != nil {
+		return vfs.Errno(err)
+	}
+	ownNewAt(t, parent, loc, unix.S_IFLNK)
+	return nil
 }
 
 // Symlink implements symlink(2).
@@ -411,11 +561,23 @@ func doReadlinkat(t *kernel.Task, dirfd, addr, buf, size uintptr) (uintptr, erro
 		return 0, err
 	}
 	if f != nil {
-		// An empty path names the dirfd itself: an O_PATH link.
+		// An empty path names the dirfd itself: a link open with
+		// O_PATH|O_NOFOLLOW, ENOENT for anything else.
+		var st pal.Stat
+		isLink := f.Impl.Stat(&st) == nil && vfs.IsSymlink(st.Mode)
+		path := f.Path
 		f.DecRef()
-		return 0, unix.ENOENT
+		if !isLink {
+			return 0, unix.ENOENT
+		}
+		if loc, err = t.P.NS.Resolve("/", path, false); err != nil {
+			return 0, err
+		}
 	}
 	target, err := loc.Mount.FS.Readlink(loc.Rel)
+	if vfs.Errno(err) == unix.EINVAL && isEmptyPath(t, addr) {
+		return 0, unix.ENOENT // the current directory, named by ""
+	}
 	if err != nil {
 		return 0, vfs.Errno(err)
 	}
@@ -424,6 +586,12 @@ func doReadlinkat(t *kernel.Task, dirfd, addr, buf, size uintptr) (uintptr, erro
 		return 0, err
 	}
 	return n, nil
+}
+
+// isEmptyPath reports whether the guest path at addr is "".
+func isEmptyPath(t *kernel.Task, addr uintptr) bool {
+	p, err := t.Path(addr)
+	return err == nil && p == ""
 }
 
 // Readlink implements readlink(2).
@@ -462,14 +630,14 @@ func doMknodat(t *kernel.Task, dirfd, addr uintptr, mode uint32, dev uint64) err
 	if loc.Mount.ReadOnly {
 		return unix.EROFS
 	}
-	if err := mayCreateIn(t, parent); err != nil {
+	if err := mayCreateIn(t, parent, loc); err != nil {
 		return err
 	}
 	perm := mode & 0o7777 &^ t.P.Umask()
 	if err := loc.Mount.FS.Mknod(loc.Rel, mode&unix.S_IFMT|perm, dev); err != nil {
 		return vfs.Errno(err)
 	}
-	ownNew(t, parent, loc)
+	ownNewAt(t, parent, loc, mode&unix.S_IFMT|perm)
 	return nil
 }
 

@@ -33,19 +33,22 @@ func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintpt
 	if flags&unix.O_ACCMODE == unix.O_ACCMODE && flags&unix.O_PATH == 0 {
 		return 0, unix.EINVAL
 	}
-	check := needsAccessCheck(t, flags)
+	c := t.P.Creds()
+	check := needsAccessCheck(&c, flags)
+	may := searcherFor(c.Fsuid, c.Fsgid, c.Groups, c.Cap.Effective)
+	// O_NOATIME is for the owner of the file or CAP_FOWNER (EPERM).
+	noatime := flags&unix.O_NOATIME != 0 && !c.Capable(unix.CAP_FOWNER)
 	// A file this open creates is not checked against its mode, but its
 	// directory must let the process add it, and it is given the owner
-	// Linux would give it (the host may create it as root).
+	// and mode Linux would give it (the host may create it as root).
 	var created bool
 	var parent vfs.Location
 	if flags&unix.O_CREAT != 0 {
-		c := t.P.Creds()
-		if check || c.Fsuid != 0 || c.Fsgid != 0 {
-			_, err := t.P.NS.Resolve(base, path, flags&unix.O_NOFOLLOW == 0)
+		if check || c.Fsuid != 0 || c.Fsgid != 0 || !c.Capable(unix.CAP_FSETID) {
+			_, err := t.P.NS.ResolveAs(base, path, flags&unix.O_NOFOLLOW == 0, may)
 			if err == unix.ENOENT {
-				if loc, _, _, perr := t.P.NS.ResolveParent(base, path); perr == nil {
-					if err := mayCreateIn(t, loc); err != nil {
+				if loc, name, _, perr := t.P.NS.ResolveParentAs(base, path, may); perr == nil {
+					if err := mayCreateIn(t, loc, t.P.NS.Child(loc, name)); err != nil {
 						return 0, err
 					}
 					parent, created = loc, true
@@ -54,20 +57,26 @@ func openFile(t *kernel.Task, base, path string, flags int, mode uint32) (uintpt
 			check = check && err == nil
 		}
 	}
-	f, err := t.P.NS.Open(base, path, flags&^0x8000, mode)
+	f, err := t.P.NS.OpenAs(base, path, flags&^0x8000, mode, may)
 	if err != nil {
 		return 0, err
 	}
 	if created {
-		if uid, gid, ok := newOwner(t, parent); ok {
-			f.Impl.Chown(uid, gid)
-		}
+		ownNew(t, parent, unix.S_IFREG|mode, f.Impl.Chown, f.Impl.Chmod)
 	}
-	if check {
-		var st pal.Stat
-		if err := f.Impl.Stat(&st); err == nil && !permitted(t, &st, openWant(flags)) {
+	var st pal.Stat
+	if (check || noatime) && f.Impl.Stat(&st) == nil {
+		// Linux's may_open: the permission bits, then O_NOATIME.
+		var deny error
+		switch {
+		case check && !permitted(t, &st, openWant(flags)):
+			deny = unix.EACCES
+		case noatime && int(st.Uid) != c.Fsuid:
+			deny = unix.EPERM
+		}
+		if deny != nil {
 			f.DecRef()
-			return 0, unix.EACCES
+			return 0, deny
 		}
 	}
 	fd, err := t.P.FDs.Install(f, 0, flags&unix.O_CLOEXEC != 0)
@@ -99,12 +108,8 @@ func openWant(flags int) uint32 {
 // file's permission bits: the host, where gophene may run as root, does
 // not check for the guest. A process with CAP_DAC_OVERRIDE (and
 // CAP_DAC_READ_SEARCH for a read) passes any check an open makes.
-func needsAccessCheck(t *kernel.Task, flags int) bool {
-	if flags&unix.O_PATH != 0 {
-		return false
-	}
-	c := t.P.Creds()
-	return !c.Capable(unix.CAP_DAC_OVERRIDE)
+func needsAccessCheck(c *kernel.Creds, flags int) bool {
+	return flags&unix.O_PATH == 0 && !c.Capable(unix.CAP_DAC_OVERRIDE)
 }
 
 func doOpenat(t *kernel.Task, dirfd, addr uintptr, flags int, mode uint32) (uintptr, error) {

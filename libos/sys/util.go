@@ -65,6 +65,11 @@ func pathAt(t *kernel.Task, dirfd, addr uintptr) (base, path string, err error) 
 // AT_EMPTY_PATH. For AT_EMPTY_PATH with an empty path the file open as dirfd
 // is returned instead (loc is then zero).
 func resolveAt(t *kernel.Task, dirfd, addr uintptr, flags int) (vfs.Location, *vfs.File, error) {
+	return resolveAtAs(t, dirfd, addr, flags, searcher(t))
+}
+
+// resolveAtAs is resolveAt with the search-permission check may.
+func resolveAtAs(t *kernel.Task, dirfd, addr uintptr, flags int, may vfs.Searcher) (vfs.Location, *vfs.File, error) {
 	path, err := t.Path(addr)
 	if err != nil {
 		return vfs.Location{}, nil, err
@@ -86,7 +91,7 @@ func resolveAt(t *kernel.Task, dirfd, addr uintptr, flags int) (vfs.Location, *v
 			return vfs.Location{}, nil, err
 		}
 	}
-	loc, err := t.P.NS.Resolve(base, path, flags&unix.AT_SYMLINK_NOFOLLOW == 0)
+	loc, err := t.P.NS.ResolveAs(base, path, flags&unix.AT_SYMLINK_NOFOLLOW == 0, may)
 	return loc, nil, err
 }
 

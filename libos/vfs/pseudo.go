@@ -20,6 +20,9 @@ type Node struct {
 	Rdev uint64 // device number for character devices
 	Uid  uint32
 	Gid  uint32
+	// Owner, if set, gives the owner instead of Uid and Gid when the node
+	// is described: /proc/<pid> entries belong to the process's euid.
+	Owner func() (uid, gid uint32)
 
 	// Directories: fixed children, plus optional dynamic ones.
 	Children map[string]*Node
@@ -126,6 +129,9 @@ func (fs *PseudoFS) stat(n *Node, rel string, st *pal.Stat) {
 	*st = pal.Stat{Dev: fs.Dev, Ino: inode(rel), Nlink: nlink, Rdev: n.Rdev, Mode: n.Mode,
 		Uid: n.Uid, Gid: n.Gid, Blksize: 1024, Atime: fs.Time, Mtime: fs.Time, Ctime: fs.Time,
 		Mask: unix.STATX_BASIC_STATS}
+	if n.Owner != nil {
+		st.Uid, st.Gid = n.Owner()
+	}
 }
 
 func (fs *PseudoFS) Stat(rel string, st *pal.Stat) error {

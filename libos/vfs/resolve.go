@@ -129,22 +129,91 @@ func (ns *Namespace) Resolve(base, path string, follow bool) (Location, error) {
 			return Location{}, err
 		}
 	}
-	return ns.walk(p, follow, mustDir)
+	return ns.walk(nil, splitPath(p), follow, mustDir, nil)
 }
 
-// walk resolves the absolute path p component by component.
-func (ns *Namespace) walk(p string, follow, mustDir bool) (Location, error) {
-	var done []string // resolved components
-	todo := splitPath(p)
+// Searcher says whether a process may search a directory (look a name up
+// in it), given the directory's attributes: the execute permission Linux
+// asks for at every step of a path walk. A nil Searcher allows everything.
+type Searcher func(dir *pal.Stat) bool
+
+// ResolveAs is Resolve for a process that may not search every directory:
+// each directory a component is looked up in, starting with base for a
+// relative path (never its ancestors), must satisfy may (EACCES). The walk
+// then goes component by component, one host call each.
+func (ns *Namespace) ResolveAs(base, path string, follow bool, may Searcher) (Location, error) {
+	if may == nil {
+		return ns.Resolve(base, path, follow)
+	}
+	if path == "" {
+		return Location{}, unix.ENOENT
+	}
+	if len(path) >= PathMax {
+		return Location{}, unix.ENAMETOOLONG
+	}
+	var done []string
+	if !strings.HasPrefix(path, "/") {
+		done = components(base)
+	}
+	_, mustDir := trimTrail(path)
+	return ns.walk(done, splitPath(path), follow || mustDir, mustDir, may)
+}
+
+// components are the names of a clean absolute path, none for "/".
+func components(abs string) []string {
+	if abs == "/" {
+		return nil
+	}
+	return splitPath(abs)[1:]
+}
+
+// walk resolves the components todo, component by component, from the
+// directory the resolved components done name. With may, each directory a
+// component (".", ".." included) is looked up in must be searchable.
+func (ns *Namespace) walk(done, todo []string, follow, mustDir bool, may Searcher) (Location, error) {
 	links := 0
-	var st pal.Stat
+	var st, dir pal.Stat // dir: the attributes of done, when may is set
+	statDone := func() error {
+		if may == nil {
+			return nil
+		}
+		loc, err := ns.locate(joinPath(done))
+		if err == nil {
+			err = ns.Stat(loc, &dir)
+		}
+		return err
+	}
+	search := func() error {
+		switch {
+		case may == nil:
+			return nil
+		case !IsDir(dir.Mode):
+			return unix.ENOTDIR
+		case !may(&dir):
+			return unix.EACCES
+		}
+		return nil
+	}
+	if err := statDone(); err != nil {
+		return Location{}, err
+	}
 	for {
 		// Skip empty and "." components; handle "..".
 		for len(todo) > 0 && (todo[0] == "" || todo[0] == "." || todo[0] == "..") {
-			if todo[0] == ".." && len(done) > 0 {
-				done = done[:len(done)-1]
-			}
+			c := todo[0]
 			todo = todo[1:]
+			if c == "" {
+				continue
+			}
+			if err := search(); err != nil {
+				return Location{}, err
+			}
+			if c == ".." && len(done) > 0 {
+				done = done[:len(done)-1]
+				if err := statDone(); err != nil {
+					return Location{}, err
+				}
+			}
 		}
 		if len(todo) == 0 {
 			loc, err := ns.locate(joinPath(done))
@@ -163,6 +232,9 @@ func (ns *Namespace) walk(p string, follow, mustDir bool) (Location, error) {
 		}
 		c := todo[0]
 		todo = todo[1:]
+		if err := search(); err != nil {
+			return Location{}, err
+		}
 		last := onlyDots(todo)
 		cand := append(done, c)
 		loc, err := ns.locate(joinPath(cand))
@@ -189,6 +261,9 @@ func (ns *Namespace) walk(p string, follow, mustDir bool) (Location, error) {
 			}
 			if strings.HasPrefix(target, "/") {
 				done = done[:0]
+				if err := statDone(); err != nil {
+					return Location{}, err
+				}
 			}
 			todo = append(splitPath(target), todo...)
 			continue
@@ -196,7 +271,7 @@ func (ns *Namespace) walk(p string, follow, mustDir bool) (Location, error) {
 		if !last && !IsDir(st.Mode) {
 			return Location{}, unix.ENOTDIR
 		}
-		done = cand
+		done, dir = cand, st
 	}
 }
 
@@ -256,6 +331,53 @@ func (ns *Namespace) ResolveParent(base, path string) (Location, string, bool, e
 	return parent, name, mustDir, nil
 }
 
+// ResolveParentAs is ResolveParent for a process that may not search
+// every directory (see ResolveAs); the parent must let it search for the
+// last name too, as Linux checks before it looks the name up.
+func (ns *Namespace) ResolveParentAs(base, path string, may Searcher) (Location, string, bool, error) {
+	if may == nil {
+		return ns.ResolveParent(base, path)
+	}
+	if path == "" {
+		return Location{}, "", false, unix.ENOENT
+	}
+	if len(path) >= PathMax {
+		return Location{}, "", false, unix.ENAMETOOLONG
+	}
+	p, mustDir := path, false
+	for len(p) > 1 && strings.HasSuffix(p, "/") {
+		p, mustDir = p[:len(p)-1], true
+	}
+	dir, name := ".", p // a name alone is looked up in base
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		dir, name = p[:i+1], p[i+1:]
+	}
+	if len(name) > 255 {
+		return Location{}, "", false, unix.ENAMETOOLONG
+	}
+	var parent Location
+	var err error
+	if dir == "." {
+		parent, err = ns.locate(base)
+	} else {
+		parent, err = ns.ResolveAs(base, dir, true, may)
+	}
+	if err != nil {
+		return Location{}, "", false, err
+	}
+	var st pal.Stat
+	if err := ns.Stat(parent, &st); err != nil {
+		return Location{}, "", false, err
+	}
+	if !IsDir(st.Mode) {
+		return Location{}, "", false, unix.ENOTDIR
+	}
+	if name != "" && !may(&st) {
+		return Location{}, "", false, unix.EACCES
+	}
+	return parent, name, mustDir, nil
+}
+
 // Child is the Location of name inside the resolved directory dir; it may be
 // the root of another mount.
 func (ns *Namespace) Child(dir Location, name string) Location {
@@ -269,6 +391,12 @@ func (ns *Namespace) Child(dir Location, name string) Location {
 // Open opens path with Linux open(2) semantics. mode is applied as given:
 // the caller has already taken the umask off.
 func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, error) {
+	return ns.OpenAs(base, path, flags, mode, nil)
+}
+
+// OpenAs is Open for a process that may not search every directory (see
+// ResolveAs). It checks no permission of the file itself.
+func (ns *Namespace) OpenAs(base, path string, flags int, mode uint32, may Searcher) (*File, error) {
 	if path == "" {
 		return nil, unix.ENOENT
 	}
@@ -284,7 +412,7 @@ func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, err
 	}
 	// Fast path: no "..", no symbolic link on the way, and no trailing
 	// slash (which needs the directory check of the slow path).
-	if _, mustDir := trimTrail(abs); !hasDotDot(abs) && !mustDir {
+	if _, mustDir := trimTrail(abs); may == nil && !hasDotDot(abs) && !mustDir {
 		clean := cleanNoDotDot(abs)
 		if loc, err := ns.locate(clean); err == nil {
 			impl, err := ns.openAt(loc, flags, mode)
@@ -295,7 +423,7 @@ func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, err
 	}
 	links := 0
 	for {
-		parent, name, mustDir, err := ns.ResolveParent(base, abs)
+		parent, name, mustDir, err := ns.ResolveParentAs(base, path, may)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +432,7 @@ func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, err
 			if flags&unix.O_CREAT != 0 && mustDir {
 				return nil, unix.EISDIR
 			}
-			if loc, err = ns.Resolve(base, abs, flags&unix.O_NOFOLLOW == 0); err != nil {
+			if loc, err = ns.ResolveAs(base, path, flags&unix.O_NOFOLLOW == 0, may); err != nil {
 				return nil, err
 			}
 		} else {
@@ -339,7 +467,7 @@ func (ns *Namespace) Open(base, path string, flags int, mode uint32) (*File, err
 		if target == "" {
 			return nil, unix.ENOENT
 		}
-		base, abs = parent.Path, absolute(parent.Path, target)
+		base, path = parent.Path, target
 	}
 }
 
