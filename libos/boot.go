@@ -203,12 +203,39 @@ func openStdio(p *kernel.Process) error {
 		if h == pal.NoHandle {
 			continue
 		}
-		f := vfs.NewFile(vfs.NewHostFile(p.Host, h), modes[i]|unix.O_RDWR&0, fmt.Sprintf("/dev/fd/%d", i), nil)
+		impl := vfs.NewHostFile(p.Host, h)
+		f := vfs.NewFile(impl, modes[i], stdioName(impl, i), nil)
 		if err := p.FDs.InstallAt(i, f, false); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stdioName is what /proc/self/fd/N says of an inherited standard stream:
+// Linux's name for a pipe, socket, terminal or /dev/null, and otherwise
+// /dev/fd/N, for a host file that may lie outside every mount (opening
+// the link reopens the stream itself, whatever its name).
+func stdioName(f *vfs.HostFile, fd int) string {
+	var st pal.Stat
+	if f.Stat(&st) == nil {
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFIFO:
+			return fmt.Sprintf("pipe:[%d]", st.Ino)
+		case unix.S_IFSOCK:
+			return fmt.Sprintf("socket:[%d]", st.Ino)
+		case unix.S_IFCHR:
+			switch major, minor := unix.Major(st.Rdev), unix.Minor(st.Rdev); {
+			case major == 1 && minor == 3:
+				return "/dev/null"
+			case major == 5 && minor == 0:
+				return "/dev/tty"
+			case major >= 136 && major < 144:
+				return fmt.Sprintf("/dev/pts/%d", (major-136)*256+minor)
+			}
+		}
+	}
+	return fmt.Sprintf("/dev/fd/%d", fd)
 }
 
 // initialCaps are the first process's capability sets: the host process's

@@ -235,6 +235,15 @@ func fdDir(p *kernel.Process, links bool) *vfs.Node {
 			if links {
 				n := vfs.Symlink(func() (string, error) { return target, nil })
 				n.Mode = unix.S_IFLNK | 0o700
+				n.Open = func(flags int) (vfs.FileImpl, error) { return reopen(p, fd, flags) }
+				n.Follow = func(st *pal.Stat) error {
+					f, err := p.FDs.Get(fd)
+					if err != nil {
+						return unix.ENOENT
+					}
+					defer f.DecRef()
+					return f.Impl.Stat(st)
+				}
 				return n
 			}
 			flags := f.Flags()
@@ -242,6 +251,39 @@ func fdDir(p *kernel.Process, links bool) *vfs.Node {
 				return []byte(fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", flags)), nil
 			})
 		}}
+}
+
+// reopen opens the file behind descriptor fd anew, as following the
+// magic link /proc/<pid>/fd/<fd> does on Linux: a host file (pipes and
+// terminals included, however it was named) through its host handle,
+// one of the LibOS's own by its path.
+func reopen(p *kernel.Process, fd, flags int) (vfs.FileImpl, error) {
+	f, err := p.FDs.Get(fd)
+	if err != nil {
+		return nil, unix.ENOENT
+	}
+	defer f.DecRef()
+	if h := f.Impl.Handle(); h != pal.NoHandle && !f.IsPath() {
+		var st pal.Stat
+		if err := f.Impl.Stat(&st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			return nil, unix.ENXIO
+		}
+		nh, err := p.Host.FileOpen(h, "", flags&^(unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW), 0)
+		if err != nil {
+			return nil, vfs.Errno(err)
+		}
+		return vfs.NewHostFile(p.Host, nh), nil
+	}
+	if !strings.HasPrefix(f.Path, "/") {
+		return nil, unix.ENXIO // an anonymous object the LibOS keeps
+	}
+	nf, err := p.NS.Open("/", f.Path, flags&^unix.O_CREAT, 0)
+	if err != nil {
+		return nil, err
+	}
+	// The new open file's implementation is handed on; the wrapper goes.
+	impl := nf.Impl
+	return impl, nil
 }
 
 func mainTask(p *kernel.Process) *kernel.Task {

@@ -83,10 +83,29 @@ type Location struct {
 	Mount *Mount
 	Rel   string
 	Path  string
+	// Magic says that the resolution stopped at a magic link it was to
+	// follow (/proc/<pid>/fd/N): the location stands for the file the
+	// link leads to, which Stat describes and opening opens.
+	Magic bool
+}
+
+// magicLinker is a file system with magic links (procfs).
+type magicLinker interface {
+	IsMagicLink(rel string) bool
+	StatMagicLink(rel string, st *pal.Stat) error
+}
+
+// isMagic reports whether loc is a magic link.
+func isMagic(loc Location) bool {
+	ml, ok := loc.Mount.FS.(magicLinker)
+	return ok && ml.IsMagicLink(loc.Rel)
 }
 
 // Stat describes the object at loc without following a final link.
 func (ns *Namespace) Stat(loc Location, st *pal.Stat) error {
+	if loc.Magic {
+		return loc.Mount.FS.(magicLinker).StatMagicLink(loc.Rel, st)
+	}
 	if err := loc.Mount.FS.Stat(loc.Rel, st); err != nil {
 		return err
 	}

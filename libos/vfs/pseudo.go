@@ -36,9 +36,15 @@ type Node struct {
 	Write func(data []byte) error
 	// Symbolic links: the target.
 	Link func() (string, error)
-	// Devices and other special files: how to open one.
-	Open func(flags int) (FileImpl, error)
+	// Devices and other special files: how to open one. A symbolic link
+	// with Open is a magic link (/proc/<pid>/fd/N): following it opens
+	// the file itself, whatever its path says, and Follow describes it.
+	Open   func(flags int) (FileImpl, error)
+	Follow func(st *pal.Stat) error
 }
+
+// magic reports whether n is a magic link.
+func (n *Node) magic() bool { return IsSymlink(n.Mode) && n.Open != nil }
 
 // Dir makes a directory node with fixed children.
 func Dir(children map[string]*Node) *Node {
@@ -161,6 +167,9 @@ func (fs *PseudoFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
 	}
 	switch n.Mode & unix.S_IFMT {
 	case unix.S_IFLNK:
+		if n.magic() && flags&unix.O_NOFOLLOW == 0 {
+			return n.Open(flags)
+		}
 		return nil, unix.ELOOP
 	case unix.S_IFDIR:
 		if flags&unix.O_ACCMODE != unix.O_RDONLY {
@@ -193,6 +202,24 @@ func (fs *PseudoFS) Readlink(rel string) (string, error) {
 		return "", unix.EINVAL
 	}
 	return n.Link()
+}
+
+// IsMagicLink reports whether rel is a magic link (see Node.Open).
+func (fs *PseudoFS) IsMagicLink(rel string) bool {
+	n, err := fs.find(rel)
+	return err == nil && n.magic()
+}
+
+// StatMagicLink describes the file a magic link leads to.
+func (fs *PseudoFS) StatMagicLink(rel string, st *pal.Stat) error {
+	n, err := fs.find(rel)
+	if err != nil {
+		return err
+	}
+	if !n.magic() || n.Follow == nil {
+		return unix.ENOENT
+	}
+	return n.Follow(st)
 }
 
 func (fs *PseudoFS) Statfs(rel string, st *pal.Statfs) error {

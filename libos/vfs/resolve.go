@@ -247,6 +247,20 @@ func (ns *Namespace) walk(done, todo []string, follow, mustDir bool, may Searche
 			}
 			return Location{}, err
 		}
+		if IsSymlink(st.Mode) && last && follow && isMagic(loc) {
+			// A magic link that ends the path stands for its file.
+			loc.Magic = true
+			if mustDir {
+				var fst pal.Stat
+				if err := ns.Stat(loc, &fst); err != nil {
+					return Location{}, err
+				}
+				if !IsDir(fst.Mode) {
+					return Location{}, unix.ENOTDIR
+				}
+			}
+			return loc, nil
+		}
 		if IsSymlink(st.Mode) && (!last || follow || len(todo) > 0) {
 			links++
 			if links > maxLinks {
