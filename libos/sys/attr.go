@@ -577,6 +577,16 @@ func SyncFileRange(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if int64(a[1]) < 0 || int64(a[2]) < 0 || a[3]&^7 != 0 {
 		return 0, unix.EINVAL
 	}
+	f, err := file(t, a[0])
+	if err != nil {
+		return 0, err
+	}
+	var st pal.Stat
+	err = f.Impl.Stat(&st)
+	f.DecRef()
+	if typ := st.Mode & unix.S_IFMT; err == nil && typ != unix.S_IFREG && typ != unix.S_IFDIR && typ != unix.S_IFLNK && typ != unix.S_IFBLK {
+		return 0, unix.ESPIPE
+	}
 	return boolErr(doSync(t, a[0], true))
 }
 
