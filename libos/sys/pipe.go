@@ -80,8 +80,18 @@ func MemfdCreate(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, err
 	}
 	flags := int(a[1])
+	if flags&unix.MFD_HUGETLB != 0 {
+		// The huge page size in bits 26-31 may only come with it. The
+		// guest sees no huge page sizes (no
+		// /sys/kernel/mm/hugepages/hugepages-*): ENODEV, as Linux for a
+		// size it does not have.
+		if flags&^(unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_NOEXEC_SEAL|unix.MFD_EXEC|unix.MFD_HUGETLB|0x3f<<26) != 0 {
+			return 0, unix.EINVAL
+		}
+		return 0, unix.ENODEV
+	}
 	if flags&^(unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_NOEXEC_SEAL|unix.MFD_EXEC) != 0 {
-		return 0, unix.EINVAL // MFD_HUGETLB: no huge pages here
+		return 0, unix.EINVAL
 	}
 	h, err := t.P.Host.MemoryFileCreate(name, flags&^unix.MFD_CLOEXEC)
 	if err != nil {
