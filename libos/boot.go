@@ -20,6 +20,7 @@ import (
 	"gophene/libos/loader"
 	"gophene/libos/manifest"
 	"gophene/libos/procfs"
+	"gophene/libos/sys"
 	"gophene/libos/vfs"
 	"gophene/pal"
 )
@@ -107,6 +108,10 @@ func setupProcess(p *kernel.Process, noPatch bool) {
 	}
 	p.Fork = forkProcess
 	p.Host.HostSignals(func(sig int) {
+		if sig == int(unix.SIGIO) {
+			sys.LeaseBreak(p) // a host lease of ours is being broken
+			return
+		}
 		// Every gophene process gets the signals of the host's terminal;
 		// the first routes them to the guest's foreground process group.
 		if kernel.IsTerminalSignal(sig) {

@@ -138,8 +138,9 @@ type Host interface {
 	// LOCK_NB); a waiting one is cut short by an interrupt.
 	StreamFlock(h Handle, how int) error
 	// StreamControl performs one of a few fcntl requests on a stream:
-	// F_GETPIPE_SZ, F_SETPIPE_SZ, F_GET_SEALS and F_ADD_SEALS (Linux
-	// numbers and semantics); any other is ErrNotSupported.
+	// F_GETPIPE_SZ, F_SETPIPE_SZ, F_GET_SEALS, F_ADD_SEALS, F_SETLEASE and
+	// F_GETLEASE (Linux numbers and semantics); any other is
+	// ErrNotSupported.
 	StreamControl(h Handle, cmd int, arg int) (int, error)
 	// StreamSetFlags changes the stream's status flags (O_APPEND, O_NONBLOCK).
 	StreamSetFlags(h Handle, flags int) error
@@ -251,7 +252,8 @@ type Host interface {
 	// HostSignals asks the host to call fn whenever the world outside sends
 	// the process an asynchronous signal meant for the guest (Linux
 	// numbering: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1,
-	// SIGUSR2, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU).
+	// SIGUSR2, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU), and SIGIO when a lease
+	// on one of the process's streams is being broken.
 	HostSignals(fn func(sig int))
 	// RandomRead fills p with cryptographically strong random bytes.
 	RandomRead(p []byte) error

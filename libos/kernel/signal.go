@@ -106,6 +106,13 @@ func (s *SigInfo) SetChild(pid, uid, status int, t pal.Times) *SigInfo {
 	return s
 }
 
+// SetPoll fills the SIGIO fields: si_band and si_fd.
+func (s *SigInfo) SetPoll(band int64, fd int) *SigInfo {
+	binary.LittleEndian.PutUint64(s.Fields[0:], uint64(band))
+	binary.LittleEndian.PutUint32(s.Fields[8:], uint32(fd))
+	return s
+}
+
 // Pid is si_pid.
 func (s *SigInfo) Pid() int { return int(int32(binary.LittleEndian.Uint32(s.Fields[0:]))) }
 

@@ -113,6 +113,10 @@ func Fcntl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		n, err := t.P.Host.StreamControl(h, cmd, int(int32(a[2])))
 		return uintptr(n), mapErr(err)
+	case unix.F_SETLEASE:
+		return setLease(t, f, int(int32(a[2])))
+	case unix.F_GETLEASE:
+		return getLease(t, f)
 	case unix.F_NOTIFY:
 		return 0, unix.EINVAL
 	case fCreatedQuery:

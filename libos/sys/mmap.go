@@ -7,8 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gophene/libos/kernel"
-	"gophene/libos/vfs"
 	"gophene/libos/mm"
+	"gophene/libos/vfs"
 	"gophene/pal"
 )
 

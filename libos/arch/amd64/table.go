@@ -52,7 +52,7 @@ var calls = [...]kernel.Syscall{
 	unix.SYS_COPY_FILE_RANGE:        {Fn: sys.CopyFileRange, Support: full, Args: "fxfxux"},
 	unix.SYS_EXIT:                   {Fn: sys.Exit, Support: full, Args: "d"},
 	unix.SYS_UNAME:                  {Fn: sys.Uname, Support: full, Args: "x"},
-	unix.SYS_FCNTL:                  {Fn: sys.Fcntl, Support: partial, Args: "fdx", Note: "no leases (F_SETLEASE) or directory notification (F_NOTIFY); the owner and signal of F_SETOWN and F_SETSIG are kept, but no SIGIO is sent"},
+	unix.SYS_FCNTL:                  {Fn: sys.Fcntl, Support: partial, Args: "fdx", Note: "no directory notification (F_NOTIFY); the owner and signal of F_SETOWN and F_SETSIG serve lease breaks, but O_ASYNC sends no SIGIO"},
 	unix.SYS_FLOCK:                  {Fn: sys.Flock, Support: partial, Args: "fd", Note: "never blocks (one process)"},
 	unix.SYS_GETRLIMIT:              {Fn: sys.Getrlimit, Support: full, Args: "dx"},
 	unix.SYS_GETRUSAGE:              {Fn: sys.Getrusage, Support: full, Args: "dx"},

@@ -123,10 +123,11 @@ func (h *Host) ThreadTimes(process bool, t *pal.Times) error {
 	return nil
 }
 
-// forwardedSignals are the host signals the guest receives.
+// forwardedSignals are the host signals the guest receives, and SIGIO,
+// which the host sends when a lease of the process's is being broken.
 var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 	syscall.SIGWINCH, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGCONT, syscall.SIGTSTP,
-	syscall.SIGTTIN, syscall.SIGTTOU}
+	syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGIO}
 
 // HostSignals forwards host signals to fn. The Go runtime receives them on
 // its own threads (guest threads block them) and hands them over here.

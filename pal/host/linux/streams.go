@@ -302,7 +302,7 @@ func (h *Host) StreamFlock(hd pal.Handle, how int) error {
 // StreamControl performs the fcntl requests the LibOS passes through.
 func (h *Host) StreamControl(hd pal.Handle, cmd int, arg int) (int, error) {
 	switch cmd {
-	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_GET_SEALS, unix.F_ADD_SEALS:
+	case unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_GET_SEALS, unix.F_ADD_SEALS, unix.F_SETLEASE, unix.F_GETLEASE:
 	default:
 		return 0, pal.ErrNotSupported
 	}
