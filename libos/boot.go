@@ -187,6 +187,12 @@ func mountAll(p *kernel.Process, cfg *manifest.Config) error {
 				return fmt.Errorf("fs.mounts[%d] (%s): %q: %w", i, m.Path, m.URI, err)
 			}
 			p.NS.Add(&vfs.Mount{Path: m.Path, FS: fs, Type: "chroot", Source: m.URI})
+		case "tmpfs":
+			h, err := host.FileTempRoot()
+			if err != nil {
+				return fmt.Errorf("fs.mounts[%d] (%s): tmpfs: %w", i, m.Path, err)
+			}
+			p.NS.Add(&vfs.Mount{Path: m.Path, FS: vfs.NewHostFSFromHandle(host, h), Type: "tmpfs", Source: "tmpfs"})
 		default:
 			return fmt.Errorf("fs.mounts[%d] (%s): mount type %q is not supported yet", i, m.Path, m.Type)
 		}

@@ -466,15 +466,15 @@ func RunChild(host pal.Host) (status int, reusable bool, err error) {
 	p.ConnectLeader(hs[0]) // the parent told the leader our host pid
 	for _, m := range cp.Mounts {
 		var fs vfs.FS
-		switch m.Type {
-		case "chroot":
+		switch {
+		case m.Handle >= 0: // host directories: chroot, tmpfs, bind mounts
 			fs = vfs.NewHostFSFromHandle(host, hs[m.Handle])
-		case "proc":
+		case m.Type == "proc":
 			fs = procfs.New(p)
 		default:
 			fs = vfs.NewDevFS(host, p.StartTime)
 		}
-		p.NS.Add(&vfs.Mount{Path: m.Path, FS: fs, Type: m.Type, Source: m.Source, ReadOnly: m.ReadOnly, CoverAttrs: m.CoverAttrs})
+		p.NS.Push(&vfs.Mount{Path: m.Path, FS: fs, Type: m.Type, Source: m.Source, ReadOnly: m.ReadOnly, CoverAttrs: m.CoverAttrs})
 	}
 	files, err := restoreFiles(p, &cp, hs)
 	if err != nil {

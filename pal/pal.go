@@ -69,6 +69,10 @@ type Host interface {
 	// FileOpenRoot opens a host directory or file named by an absolute host
 	// path. Only the LibOS's mount setup uses it.
 	FileOpenRoot(hostPath string) (Handle, error)
+	// FileTempRoot makes a new empty directory (mode 1777) private to this
+	// guest instance, in memory where the host allows, and opens it as a
+	// mount root: a tmpfs. It is removed when the instance ends.
+	FileTempRoot() (Handle, error)
 	// FileOpen opens path beneath dir. flags and mode use Linux O_* values.
 	FileOpen(dir Handle, path string, flags int, mode uint32) (Handle, error)
 	// FileStat describes path beneath dir without following a final link.

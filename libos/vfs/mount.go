@@ -40,7 +40,40 @@ func (ns *Namespace) Add(m *Mount) {
 		}
 	}
 	ns.order = append(ns.order, m)
-	ns.mounts = append([]*Mount(nil), ns.order...)
+	ns.sortLocked()
+}
+
+// Push mounts m over whatever is mounted at its path, which umount
+// (Remove) brings back, as mount(2) does.
+func (ns *Namespace) Push(m *Mount) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	ns.order = append(ns.order, m)
+	ns.sortLocked()
+}
+
+// Remove unmounts the latest mount at path (umount2); it reports the
+// mount, or nil if nothing is mounted there.
+func (ns *Namespace) Remove(path string) *Mount {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	for i := len(ns.order) - 1; i >= 0; i-- {
+		if m := ns.order[i]; m.Path == path {
+			ns.order = append(ns.order[:i], ns.order[i+1:]...)
+			ns.sortLocked()
+			return m
+		}
+	}
+	return nil
+}
+
+// sortLocked orders the lookup list: longest path first, and of mounts at
+// one path the latest first (mu held).
+func (ns *Namespace) sortLocked() {
+	ns.mounts = make([]*Mount, 0, len(ns.order))
+	for i := len(ns.order) - 1; i >= 0; i-- {
+		ns.mounts = append(ns.mounts, ns.order[i])
+	}
 	sort.SliceStable(ns.mounts, func(i, j int) bool { return len(ns.mounts[i].Path) > len(ns.mounts[j].Path) })
 }
 

@@ -231,6 +231,14 @@ func (h *Host) FileSymlink(target string, dir pal.Handle, path string) error {
 
 // FileChmod changes the mode of path; a symbolic link cannot be changed.
 func (h *Host) FileChmod(dir pal.Handle, path string, mode uint32) error {
+	if path == "" {
+		// The object dir itself (a mount's root, open with O_PATH).
+		fd, err := h.fd(dir)
+		if err != nil {
+			return err
+		}
+		return palErr(unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode))
+	}
 	fd, base, owned, err := h.parent(dir, path)
 	if err != nil {
 		return err

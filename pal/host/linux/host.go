@@ -22,10 +22,11 @@ import (
 
 // Host implements pal.Host on Linux.
 type Host struct {
-	info   pal.Info
-	fpSize int       // bytes of one XSAVE image
-	xcr0   uint64    // XSAVE feature mask
-	text   pal.Range // our own executable code: the only place host syscalls may come from
+	info    pal.Info
+	tmpBase string    // where tmpfs mounts' directories go (tmpdir.go)
+	fpSize  int       // bytes of one XSAVE image
+	xcr0    uint64    // XSAVE feature mask
+	text    pal.Range // our own executable code: the only place host syscalls may come from
 	// oldVDSO is the copy of the vDSO's code left where the kernel put it
 	// (vdso.go); like the vDSO, it may make its clock calls.
 	oldVDSO pal.Range
@@ -104,6 +105,7 @@ func start() (*Host, error) {
 	// take bits off again.
 	unix.Umask(0)
 	h.setupProcessLinks()
+	h.tmpBase = tmpBase()
 	if err := installSignalHandlers(); err != nil {
 		return nil, err
 	}

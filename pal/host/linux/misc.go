@@ -58,6 +58,7 @@ func (h *Host) RandomRead(p []byte) error {
 // and reaps every other (see stopZygote).
 func (h *Host) ProcessExit(code int) {
 	h.stopZygote()
+	h.removeTmpBase()
 	unix.Exit(code)
 }
 

@@ -110,7 +110,7 @@ func (h *Host) forkZygote() error {
 	}
 	defer devnull.Close()
 	pid, err := syscall.ForkExec("/proc/self/exe", []string{"gophene-zygote"}, &syscall.ProcAttr{
-		Env:   []string{roleEnv + "=" + roleZygote},
+		Env:   []string{roleEnv + "=" + roleZygote, tmpBaseEnv + "=" + h.tmpBase},
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), 2, uintptr(fds[1])},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
@@ -550,7 +550,7 @@ func (z *zygote) newSpare() spare {
 		return spare{link: -1}
 	}
 	pid, err := syscall.ForkExec("/proc/self/exe", []string{"gophene"}, &syscall.ProcAttr{
-		Env:   []string{roleEnv + "=" + roleChild},
+		Env:   []string{roleEnv + "=" + roleChild, tmpBaseEnv + "=" + os.Getenv(tmpBaseEnv)},
 		Files: []uintptr{z.devnull, z.devnull, 2, uintptr(link[1]), uintptr(zl[1])},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})

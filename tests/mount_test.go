@@ -1,0 +1,42 @@
+package tests
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gophene/internal/testenv"
+)
+
+// mount and umount2 in the process's mount table: tmpfs with options,
+// bind mounts, read-only remounts, MS_MOVE, busy mounts, the mount below
+// coming back, inheritance by a child, errors (tests/guests/mount.c).
+func TestMount(t *testing.T) {
+	tmp := regexp.MustCompile(`/tmp/mount[A-Za-z0-9]{6}`)
+	r := sameAsNativeExcept(t, func(s string) string { return tmp.ReplaceAllString(s, "/tmp/mountX") },
+		guest(t, "mount", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "umount a with the cwd inside: -1 EBUSY") || !strings.Contains(r.Stdout, "a/file: lower") {
+		t.Errorf("unexpected: %v", r)
+	}
+}
+
+// A manifest's tmpfs mount: an empty, writable, private directory that
+// goes when the guest ends.
+func TestManifestTmpfs(t *testing.T) {
+	top := t.TempDir()
+	manifest := writeFile(t, top, "tmpfs.manifest.toml", `
+libos.entrypoint = "/bin/sh"
+loader.insecure__use_cmdline_argv = true
+fs.root.uri = "file:/"
+fs.mounts = [ { path = "/tmp", type = "tmpfs" } ]
+`)
+	script := `ls -A /tmp | wc -l; echo hello > /tmp/f; cat /tmp/f; grep ' /tmp ' /proc/self/mounts | cut -d' ' -f3; stat -c %a /tmp`
+	r, err := testenv.Run(exec.Command(gopheneBin, "run", manifest, "-c", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stdout != "0\nhello\ntmpfs\n1777\n" || r.Code != 0 {
+		t.Errorf("unexpected: %v", r)
+	}
+}
