@@ -19,3 +19,15 @@ func TestBadInputDoesNotCrash(t *testing.T) {
 		}
 	}
 }
+
+// Device nodes a privileged guest makes on a host mount: the harmless
+// memory devices open, one that would hand it a host device does not
+// (tests/guests/devnodes.c). Natively root opens them all, so this is
+// checked against what Gophene promises, not against a native run.
+func TestHostDeviceNodes(t *testing.T) {
+	r := underGophene(t, nil, guest(t, "devnodes", testenv.Dynamic))
+	want := "mknod null: ok, open: ok\nmknod zero: ok, open: ok\nmknod kmsg: ok, open: -1 EACCES\nmknod loop: ok, open: -1 EACCES\n"
+	if r.Stdout != want || r.Code != 0 {
+		t.Errorf("got %v\nwant %q", r, want)
+	}
+}

@@ -610,7 +610,11 @@ func doMknodat(t *kernel.Task, dirfd, addr uintptr, mode uint32, dev uint64) err
 		mode |= unix.S_IFREG
 	case unix.S_IFREG, unix.S_IFIFO, unix.S_IFSOCK:
 	case unix.S_IFCHR, unix.S_IFBLK:
-		return unix.EPERM
+		// Device nodes need CAP_MKNOD; opening one on a host mount is
+		// refused unless it is harmless (vfs.hostDeviceAllowed).
+		if c := t.P.Creds(); !c.Capable(unix.CAP_MKNOD) {
+			return unix.EPERM
+		}
 	case unix.S_IFDIR:
 		return unix.EPERM
 	default:

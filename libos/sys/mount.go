@@ -50,6 +50,12 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if c := t.P.Creds(); !c.Capable(unix.CAP_SYS_ADMIN) {
 		return 0, unix.EPERM
 	}
+	// A target that is a symbolic link itself (an O_PATH descriptor of
+	// one, reached through /proc/self/fd) cannot be mounted on.
+	var tst pal.Stat
+	if err := t.P.NS.Stat(target, &tst); err == nil && vfs.IsSymlink(tst.Mode) {
+		return 0, unix.ENOENT
+	}
 	ns := t.P.NS
 	switch {
 	case flags&msRemount != 0:

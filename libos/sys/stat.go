@@ -95,6 +95,9 @@ func Statx(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		var f *vfs.File
 		if f, err = file(t, a[0]); err == nil {
 			err = vfs.Errno(f.Impl.Stat(&st))
+			if f.Mount != nil {
+				st.MountID = uint64(f.Mount.ID)
+			}
 			f.DecRef()
 		}
 	} else {

@@ -58,7 +58,41 @@ func (fs *HostFS) Open(rel string, flags int, mode uint32) (FileImpl, error) {
 	if err != nil {
 		return nil, Errno(err)
 	}
+	if flags&unix.O_PATH == 0 {
+		// A device node in a host directory would open the host's
+		// device: only the harmless ones may be (see hostDeviceAllowed).
+		var st pal.Stat
+		if err := fs.host.StreamStat(h, &st); err != nil {
+			fs.host.StreamClose(h)
+			return nil, Errno(err)
+		}
+		if typ := st.Mode & unix.S_IFMT; (typ == unix.S_IFCHR || typ == unix.S_IFBLK) && !hostDeviceAllowed(typ, st.Rdev) {
+			fs.host.StreamClose(h)
+			return nil, unix.EACCES
+		}
+	}
 	return &HostFile{host: fs.host, h: h, created: flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT|unix.O_EXCL}, nil
+}
+
+// hostDeviceAllowed says whether a device node found on a host mount may
+// be opened: the memory devices without access to anything (null, zero,
+// full, random, urandom), the terminal ones (tty, ptmx, the
+// pseudo-terminal slaves). Any other would hand the guest a host device
+// (disks, /dev/mem), so it fails with EACCES, as on a nodev mount.
+func hostDeviceAllowed(typ uint32, rdev uint64) bool {
+	if typ != unix.S_IFCHR {
+		return false
+	}
+	major, minor := unix.Major(rdev), unix.Minor(rdev)
+	switch {
+	case major == 1:
+		return minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9
+	case major == 5:
+		return minor == 0 || minor == 2
+	case major >= 136 && major < 144:
+		return true
+	}
+	return false
 }
 
 func (fs *HostFS) Readlink(rel string) (string, error) {

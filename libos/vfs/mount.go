@@ -20,6 +20,9 @@ type Mount struct {
 	// times of the directory it covers, so that a pseudo file system mounted
 	// over a host directory (/proc, /dev) lists like the host's own.
 	CoverAttrs bool
+	// ID numbers the mount in its namespace (mountinfo, statx's
+	// stx_mnt_id); given when it is mounted.
+	ID int
 }
 
 // Namespace is a mount table.
@@ -27,6 +30,15 @@ type Namespace struct {
 	mu     sync.RWMutex
 	mounts []*Mount // longest path first
 	order  []*Mount // in mount order
+	lastID int      // the last Mount.ID given
+}
+
+// numberLocked gives m its ID (mu held).
+func (ns *Namespace) numberLocked(m *Mount) {
+	if m.ID == 0 {
+		ns.lastID++
+		m.ID = ns.lastID
+	}
 }
 
 // Add mounts m, replacing an earlier mount at the same path.
@@ -39,6 +51,7 @@ func (ns *Namespace) Add(m *Mount) {
 			break
 		}
 	}
+	ns.numberLocked(m)
 	ns.order = append(ns.order, m)
 	ns.sortLocked()
 }
@@ -48,6 +61,7 @@ func (ns *Namespace) Add(m *Mount) {
 func (ns *Namespace) Push(m *Mount) {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	ns.numberLocked(m)
 	ns.order = append(ns.order, m)
 	ns.sortLocked()
 }
@@ -142,6 +156,7 @@ func (ns *Namespace) Stat(loc Location, st *pal.Stat) error {
 	if err := loc.Mount.FS.Stat(loc.Rel, st); err != nil {
 		return err
 	}
+	st.MountID = uint64(loc.Mount.ID)
 	if loc.Rel == "" && loc.Mount.CoverAttrs && loc.Path != "/" {
 		parent, prel := ns.Lookup(parentPath(loc.Path))
 		var cov pal.Stat
