@@ -95,13 +95,22 @@ static void queues(void) {
 	printf("bad pointer: %s\n", en(msgsnd(q, (void *)8, 4, 0)));
 	/* A receiver blocked on the queue wakes with EIDRM when it goes. */
 	fflush(stdout);
+	int ready[2];
+	pipe(ready);
 	pid = fork();
 	if (pid == 0) {
+		write(ready[1], "r", 1);
 		long r = msgrcv(q, &m, sizeof m.text, 0, 0);
 		printf("blocked receiver after removal: %s\n", en(r));
 		fflush(stdout);
 		_exit(0);
 	}
+	/* The child has started (however slow its fork was); it is in msgrcv
+	 * well before 100 ms have passed. */
+	char c;
+	read(ready[0], &c, 1);
+	close(ready[0]);
+	close(ready[1]);
 	pause_ms(100);
 	long rm = msgctl(q, IPC_RMID, NULL);
 	wait_child(pid); /* the child prints first, then we do */
@@ -146,15 +155,23 @@ static void semaphores(void) {
 	printf("SETVAL too big: %s\n", en(semctl(s, 0, SETVAL, (union semun){.val = 40000})));
 	/* A holder takes semaphore 0 with SEM_UNDO and dies: its hold ends. */
 	fflush(stdout);
+	int held[2];
+	pipe(held);
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct sembuf take = {0, -1, SEM_UNDO};
 		if (semop(s, &take, 1) < 0)
 			_exit(1);
+		write(held[1], "h", 1);
 		pause_ms(100);
 		kill(getpid(), SIGKILL);
 	}
-	pause_ms(30);
+	/* Only once the holder has it: a slow fork must not let us take it
+	 * first (and then wait for ever, with the holder). */
+	char h;
+	read(held[0], &h, 1);
+	close(held[0]);
+	close(held[1]);
 	struct sembuf take = {0, -1, IPC_NOWAIT};
 	printf("while held, IPC_NOWAIT: %s\n", en(semop(s, &take, 1)));
 	take.sem_flg = 0;
@@ -169,7 +186,9 @@ static void semaphores(void) {
 		struct sembuf w = {1, -1, 0};
 		_exit(semop(s, &w, 1) < 0 ? 1 : 0);
 	}
-	pause_ms(100);
+	/* The waiter counts once it waits: give it up to 5 s to get there. */
+	for (int i = 0; i < 500 && semctl(s, 1, GETNCNT) == 0; i++)
+		pause_ms(10);
 	printf("GETNCNT 1: %d\n", semctl(s, 1, GETNCNT));
 	struct sembuf give = {1, 1, 0};
 	semop(s, &give, 1);
