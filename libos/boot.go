@@ -44,10 +44,12 @@ func Run(host pal.Host, cfg *manifest.Config, opt Options) (int, error) {
 	p := kernel.NewProcess(host, amd64.Table(), log)
 	p.BecomeLeader()
 	setupProcess(p, opt.NoPatch)
-	p.Hostname = cfg.Hostname
-	if p.Hostname == "" {
-		p.Hostname = host.Info().Hostname
+	uts := kernel.UTS{Hostname: cfg.Hostname, Domainname: "(none)"}
+	if uts.Hostname == "" {
+		uts.Hostname = host.Info().Hostname
 	}
+	uts.Hostname = uts.Hostname[:min(len(uts.Hostname), kernel.UTSNameMax)]
+	p.SetUTS(uts)
 	p.SetCreds(kernel.Creds{Uid: cfg.Uid, Euid: cfg.Uid, Suid: cfg.Uid, Fsuid: cfg.Uid,
 		Gid: cfg.Gid, Egid: cfg.Gid, Sgid: cfg.Gid, Fsgid: cfg.Gid, Cap: initialCaps(cfg, host.Info())})
 	p.SetRlimit(unix.RLIMIT_STACK, kernel.Rlimit{Cur: cfg.StackSize, Max: kernel.RlimInfinity})

@@ -40,7 +40,7 @@ type checkpoint struct {
 	Exe                  string
 	Argv, Envv           []string
 	Auxv                 []uint64
-	Hostname             string
+	UTS                  kernel.UTS
 	BootID               [16]byte
 	StartTime            pal.Timespec
 	Personality          uint32
@@ -59,6 +59,7 @@ type checkpoint struct {
 	Task                 taskState
 	NumHandles           int
 	Vfork                bool
+	Membarrier           uint32 // membarrier registrations
 	DirtyBytes           int64
 }
 
@@ -69,7 +70,8 @@ type mountState struct {
 }
 
 type fileState struct {
-	Handle int // index of the host handle, or -1: reopen by Path
+	ID     uint64 // the open file description's ID (vfs.File.ID)
+	Handle int    // index of the host handle, or -1: reopen by Path
 	Flags  int
 	Path   string
 	Mount  string // path of the file's mount ("" for none)
@@ -107,6 +109,7 @@ type taskState struct {
 	SigMask       uint64
 	AltStack      [3]uint64
 	Policy, Prio  int
+	IOPrio        int // -1: no I/O context
 	ClearChildTid uintptr
 	ChildTid      uintptr // write the child's tid here (CLONE_CHILD_SETTID)
 }
@@ -187,9 +190,9 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 		Pid: pid, Ppid: p.Pid, Pgid: p.Pgid(), Sid: p.Sid(),
 		Creds: p.Creds(), Cwd: p.Cwd(), Umask: p.Umask(), Rlimits: p.Rlimits(),
 		Exe: p.Exe, Argv: p.Argv, Envv: p.Envv, Auxv: p.Auxv,
-		Hostname: p.Hostname, BootID: p.BootID, StartTime: p.StartTime,
+		UTS: p.UTS(), BootID: p.BootID, StartTime: p.StartTime,
 		Personality: p.Personality, Dumpable: p.Dumpable, Nice: p.Nice, NoNewPrivs: p.NoNewPrivs, Tunables: p.Tunables.Save(),
-		Actions: p.Actions(), LogLevel: p.Log.Level(),
+		Actions: p.Actions(), LogLevel: p.Log.Level(), Membarrier: p.MembarrierState.Load(),
 		MmapTop: p.MM.MmapTop, MmapBottom: p.MM.MmapBottom,
 	}
 	if pt, ok := p.Patcher.(*amd64.Patcher); ok && pt != nil {
@@ -212,7 +215,7 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 		if i, ok := fileIdx[f]; ok {
 			return i
 		}
-		fs := fileState{Handle: -1, Flags: f.Flags(), Path: f.Path, Mount: mountIdx[f.Mount]}
+		fs := fileState{ID: f.ID, Handle: -1, Flags: f.Flags(), Path: f.Path, Mount: mountIdx[f.Mount]}
 		if h := f.Impl.Handle(); h != pal.NoHandle {
 			if _, special := f.Impl.(vfs.Saver); !special {
 				fs.Handle = hl.add(h)
@@ -282,8 +285,9 @@ func buildCheckpoint(t *kernel.Task, pid int, opt kernel.ForkOptions, hl *handle
 		regs.FSBase = uint64(opt.TLS)
 	}
 	cp.Task = taskState{Regs: regs, FP: append([]byte(nil), t.CPU.FPState()...), Name: t.Name,
-		SigMask: t.SigMask(), AltStack: t.AltStack, Policy: t.Policy, Prio: t.Priority,
+		SigMask: t.SigMask(), AltStack: t.AltStack, IOPrio: t.ForkIOPrio(),
 		ClearChildTid: opt.ClearChildTid, ChildTid: opt.ChildTid}
+	cp.Task.Policy, cp.Task.Prio, cp.Nice = t.ForkSched()
 	return cp, dirty, nil
 }
 
@@ -455,9 +459,16 @@ func RunChild(host pal.Host) (status int, reusable bool, err error) {
 		p.SetRlimit(i, l)
 	}
 	p.Exe, p.Argv, p.Envv, p.Auxv = cp.Exe, cp.Argv, cp.Envv, cp.Auxv
-	p.Hostname, p.BootID, p.StartTime = cp.Hostname, cp.BootID, cp.StartTime
+	p.SetUTS(cp.UTS)
+	p.BootID, p.StartTime = cp.BootID, cp.StartTime
 	p.Personality, p.Dumpable, p.Nice, p.NoNewPrivs = cp.Personality, cp.Dumpable, cp.Nice, cp.NoNewPrivs
 	p.Tunables.Load(cp.Tunables)
+	p.MembarrierState.Store(cp.Membarrier)
+	if cp.Membarrier&1 != 0 {
+		// Registered for global expedited barriers: so is the new
+		// host process (MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED).
+		host.MemoryBarrier(1 << 2)
+	}
 	p.SetActions(cp.Actions)
 	setupProcess(p, cp.Patch == nil)
 	if pt, ok := p.Patcher.(*amd64.Patcher); ok && cp.Patch != nil {
@@ -512,6 +523,9 @@ func RunChild(host pal.Host) (status int, reusable bool, err error) {
 		cpu.FP, cpu.FPSize = fp, fpSize
 		copy(cpu.FPState(), ts.FP)
 		t.Name, t.AltStack, t.Policy, t.Priority = ts.Name, ts.AltStack, ts.Policy, ts.Prio
+		if ts.IOPrio >= 0 {
+			t.SetIOPrio(ts.IOPrio)
+		}
 		t.SetSigMask(ts.SigMask)
 		t.ClearChildTid = ts.ClearChildTid
 		if ts.ChildTid != 0 {
@@ -550,6 +564,7 @@ func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.Fi
 		default:
 			var f *vfs.File
 			if f, err = p.NS.Open("/", fs.Path, fs.Flags&^(unix.O_CREAT|unix.O_TRUNC|unix.O_EXCL), 0); err == nil {
+				f.ID = fs.ID
 				files[i] = f
 				continue
 			}
@@ -558,6 +573,7 @@ func restoreFiles(p *kernel.Process, cp *checkpoint, hs []pal.Handle) ([]*vfs.Fi
 			return nil, fmt.Errorf("reopening %s: %w", fs.Path, err)
 		}
 		files[i] = vfs.NewFile(impl, fs.Flags, fs.Path, mounts[fs.Mount])
+		files[i].ID = fs.ID
 	}
 	return files, nil
 }

@@ -17,19 +17,19 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		Cwd:   "/tmp", Umask: 0o22,
 		Rlimits: []kernel.Rlimit{{Cur: 1024, Max: 4096}},
 		Exe:     "/bin/sh", Argv: []string{"sh", "-c", "x"}, Envv: []string{"A=1"},
-		Auxv: []uint64{6, 4096}, Hostname: "h", BootID: [16]byte{1, 2},
+		Auxv: []uint64{6, 4096}, UTS: kernel.UTS{Hostname: "h", Domainname: "d"}, BootID: [16]byte{1, 2},
 		StartTime: pal.Timespec{Sec: 5, Nsec: 6}, Personality: 8, Dumpable: 1, Nice: -2,
 		NoNewPrivs: true, Tunables: []string{"sys/vm/overcommit_memory=1"}, Actions: []kernel.SigAction{{Handler: 1, Flags: 2, Restorer: 3, Mask: 4}},
 		LogLevel: 2, Patch: []byte{9, 9},
 		Mounts: []mountState{{Path: "/", Type: "chroot", Source: "file:/", Handle: 0, CoverAttrs: true}},
-		Files:  []fileState{{Handle: 1, Flags: 2, Path: "/dev/null", Mount: "/dev", State: []byte("s")}},
+		Files:  []fileState{{ID: 77, Handle: 1, Flags: 2, Path: "/dev/null", Mount: "/dev", State: []byte("s")}},
 		FDs:    []fdState{{FD: 0, File: 0, Cloexec: true}},
 		Areas: []areaState{{Start: 0x1000, End: 0x3000, Prot: pal.ProtRead, Flags: 2, Name: "[heap]", Offset: 4, File: -1, Shared: -1,
 			Pieces: []pieceState{{Start: 0x1000, End: 0x3000, Base: 2, BaseOff: 0x1000, Dirty: []pal.Range{{Start: 0x2000, End: 0x3000}}}}}},
 		Brk: [3]uintptr{1, 2, 3}, MmapTop: 10, MmapBottom: 11,
 		Task: taskState{Regs: pal.CPU{Rax: 1, Rip: 2, FSBase: 3, GSBase: 4}, FP: []byte{7}, Name: "sh", SigMask: 5,
-			AltStack: [3]uint64{1, 2, 3}, Policy: 1, Prio: 2, ClearChildTid: 3, ChildTid: 4},
-		NumHandles: 3, Vfork: true, DirtyBytes: 4096,
+			AltStack: [3]uint64{1, 2, 3}, Policy: 1, Prio: 2, IOPrio: 0x4003, ClearChildTid: 3, ChildTid: 4},
+		NumHandles: 3, Vfork: true, Membarrier: 0x1c, DirtyBytes: 4096,
 	}
 	var e wire.Encoder
 	cp.encode(&e)
@@ -41,7 +41,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// Every field must be carried: a new one that encode forgets shows up
 	// here as a difference.
-	if n := reflect.TypeOf(cp).NumField(); n != 34 {
+	if n := reflect.TypeOf(cp).NumField(); n != 35 {
 		t.Errorf("checkpoint has %d fields: extend encode, decode and this test", n)
 	}
 }

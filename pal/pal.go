@@ -178,6 +178,19 @@ type Host interface {
 	// epoll_event); timeout in nanoseconds, < 0 forever. It returns the
 	// number of records.
 	PollSetWait(set Handle, buf []byte, timeout int64) (int, error)
+	// InotifyCreate makes a queue of file-system events (Linux inotify:
+	// reads return struct inotify_event records; flags IN_NONBLOCK).
+	InotifyCreate(flags int) (Handle, error)
+	// InotifyAddWatch watches the object open as target (an O_PATH handle
+	// will do, and may be closed afterwards) for the events in mask
+	// (Linux IN_* bits; the LibOS has resolved the path, so
+	// IN_DONT_FOLLOW and IN_ONLYDIR are ignored). It returns the watch
+	// descriptor, that of the existing watch if the object has one.
+	InotifyAddWatch(in, target Handle, mask uint32) (int, error)
+	// InotifyRemoveWatch removes the watch wd from the queue in.
+	InotifyRemoveWatch(in Handle, wd int) error
+	// InotifyWatches describes the watches of the queue in.
+	InotifyWatches(in Handle) ([]InotifyWatch, error)
 	// StreamPairCreate makes two connected streams that can be passed to
 	// other processes.
 	StreamPairCreate() (Handle, Handle, error)
@@ -188,6 +201,16 @@ type Host interface {
 	StreamRecvHandles(h Handle, n int) ([]Handle, error)
 	// PipeCreate makes an anonymous pipe (flags: O_NONBLOCK, O_DIRECT).
 	PipeCreate(flags int) (r, w Handle, err error)
+	// PipeTee duplicates up to n bytes queued in the pipe in into the pipe
+	// out without consuming them (Linux tee(2); flags are SPLICE_F_*). It
+	// waits for data in in and room in out unless SPLICE_F_NONBLOCK is set
+	// or either stream is non-blocking.
+	PipeTee(in, out Handle, n int, flags int) (int, error)
+	// PipeVmsplice moves the buffers iov, which lie in guest memory, into
+	// the pipe h if h is open for writing, or fills them from it otherwise
+	// (Linux vmsplice(2); flags are SPLICE_F_*). A write waits for room
+	// unless SPLICE_F_NONBLOCK is set and then moves what fits.
+	PipeVmsplice(h Handle, iov [][]byte, flags int) (int, error)
 	// StdHandles returns the host's standard input, output and error.
 	StdHandles() [3]Handle
 	// DeviceOpen opens a host device by name: "tty" is the controlling
@@ -218,6 +241,11 @@ type Host interface {
 	ThreadGetCPU() (cpu, node int)
 	// ThreadYield gives up the CPU.
 	ThreadYield()
+	// MemoryBarrier runs a Linux membarrier(2) command (MEMBARRIER_CMD_*,
+	// no flags) for the calling process and returns its result: the
+	// supported commands for MEMBARRIER_CMD_QUERY, 0 otherwise. The host
+	// registers the process for the expedited commands it is asked to run.
+	MemoryBarrier(cmd int) (int, error)
 	// ThreadInterrupt makes the guest thread cpu leave guest code, or a
 	// blocking PAL call, as soon as possible: Run returns EventInterrupt and
 	// a blocking call fails with ErrInterrupted. The thread must not have
@@ -261,6 +289,11 @@ type Host interface {
 	HostSignals(fn func(sig int))
 	// RandomRead fills p with cryptographically strong random bytes.
 	RandomRead(p []byte) error
+	// SysctlGet reads a setting of the host kernel, Linux's
+	// /proc/sys/<name> without the final newline (name such as
+	// "fs/inotify/max_user_watches"): the limits the host enforces on
+	// what the guest does through it.
+	SysctlGet(name string) (string, error)
 	// ProcessCreate starts a new host process for a new guest process and
 	// returns a stream to it, and its host process id (its
 	// Info().ProcessID); the new process finds its end of the stream as

@@ -175,3 +175,20 @@ func TestPidfd(t *testing.T) {
 		}
 	}
 }
+
+// Less common calls with valid and invalid arguments (tests/guests/misccalls.c):
+// sysfs, ustat, vhangup, ioprio_get/set, kcmp (across fork too),
+// sethostname/setdomainname and /proc/sys/kernel/{hostname,domainname},
+// sched_setattr/getattr, tee, vmsplice, readahead, membarrier (its
+// registrations across fork and execve), process_vm_readv/writev on the
+// caller and on a child.
+func TestMiscCalls(t *testing.T) {
+	for _, mode := range []testenv.Mode{testenv.Static, testenv.Dynamic} {
+		r := sameAsNative(t, guest(t, "misccalls", mode))
+		if !strings.Contains(r.Stdout, "kcmp child: inherited fd 0, parent's dup 0, own open 1") ||
+			!strings.Contains(r.Stdout, "read the child's: 20 the child's own copy") ||
+			!strings.HasSuffix(r.Stdout, "done\n") {
+			t.Errorf("unexpected: %v", r)
+		}
+	}
+}

@@ -40,3 +40,15 @@ fs.mounts = [ { path = "/tmp", type = "tmpfs" } ]
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// chroot(2): the process's mount table re-rooted at the directory, ".."
+// held at the new root, the current directory kept inside it, children
+// inheriting the root, errors (tests/guests/chroot.c).
+func TestChroot(t *testing.T) {
+	tmp := regexp.MustCompile(`/tmp/chroot[A-Za-z0-9]{6}`)
+	r := sameAsNativeExcept(t, func(s string) string { return tmp.ReplaceAllString(s, "/tmp/chrootX") },
+		guest(t, "chroot", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "/../../outside: -1 ENOENT") || !strings.Contains(r.Stdout, "getcwd: /sub") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

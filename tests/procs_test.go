@@ -142,3 +142,12 @@ func groupMembers(pgid int) []string {
 	}
 	return out
 }
+
+// PR_SET_CHILD_SUBREAPER: an orphaned grandchild is reparented to the
+// subreaper, which waits for it (tests/guests/subreaper.c).
+func TestChildSubreaper(t *testing.T) {
+	r := sameAsNative(t, guest(t, "subreaper", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "grandchild: parent is the subreaper 1") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

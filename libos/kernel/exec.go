@@ -99,6 +99,7 @@ func (t *Task) Exec(name string, argv, envp []string) error {
 	p.SetCreds(c)
 	p.ResetActionsForExec()
 	p.DeleteTimers()
+	p.MembarrierState.Store(0)
 	t.AltStack = [3]uint64{}
 	t.ClearChildTid, t.RobustList, t.RobustLen = 0, 0, 0
 	p.Exe, p.Argv, p.Envv, p.Auxv = img.Exe, img.Argv, envp, img.Auxv

@@ -46,6 +46,8 @@ const (
 	msgProcOp    // a scheduling request for process Pid (ProcOp), passed on by the leader
 	msgWatch     // tell the sender when process Pid ends (reply Status 1: it has)
 	msgLastPid   // the last pid given out (reply Pid); Status >= 0 sets it
+	msgSubreaper // the sender is (Status 1) or is not a child subreaper
+	msgKeys      // a key-management call (Data: KeyReq; the reply's Data: KeyResp)
 	// leader → process
 	msgSignal
 	msgChildExit

@@ -20,7 +20,8 @@ type Leader struct {
 	procs   map[int]*procEntry
 	fg      int // the terminal's foreground process group
 
-	sysv *sysvIPC // the guest's SysV IPC objects
+	sysv *sysvIPC  // the guest's SysV IPC objects
+	keys *keyStore // the guest's keys and keyrings (keys.go)
 }
 
 type procEntry struct {
@@ -33,12 +34,16 @@ type procEntry struct {
 	// watchers are the processes holding a pidfd on this one, told of
 	// its end.
 	watchers []int
+	// subreaper: orphans of its descendants come to it
+	// (PR_SET_CHILD_SUBREAPER).
+	subreaper bool
 }
 
 // NewLeader makes the leader for p, which becomes pid 1.
 func NewLeader(p *Process) *Leader {
 	l := &Leader{host: p.Host, local: p, nextPid: 2, procs: map[int]*procEntry{}, fg: 1, sysv: newSysvIPC(p.Host)}
 	l.procs[1] = &procEntry{ProcInfo: ProcInfo{Pid: 1, Pgid: 1, Sid: 1}}
+	l.keys = newKeyStore()
 	return l
 }
 
@@ -132,6 +137,7 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 	switch m.Kind {
 	case msgAllocPid:
 		r.Pid = l.allocPid(pid)
+		l.keys.fork(pid, r.Pid)
 	case msgKill:
 		errno = l.kill(pid, m)
 	case msgSetPgid:
@@ -146,6 +152,14 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r.Status = int(l.state(m.Pid))
 	case msgProcOp:
 		r = l.procOp(m)
+	case msgKeys:
+		r = l.keysRequest(pid, m)
+	case msgSubreaper:
+		l.mu.Lock()
+		if e := l.procs[pid]; e != nil {
+			e.subreaper = m.Status != 0
+		}
+		l.mu.Unlock()
 	case msgLastPid:
 		l.mu.Lock()
 		if m.Status >= 0 {
@@ -244,7 +258,7 @@ func (l *Leader) procOp(m *Msg) *Msg {
 	}
 	// A handle in the answer (ProcGetFd) goes on to the caller; the
 	// leader's copy is closed once it has been sent (see handle).
-	return &Msg{Errno: r.Errno, Sig: r.Sig, Target: r.Target, Status: r.Status, Comm: r.Comm, HasHandle: r.HasHandle, H: r.H}
+	return &Msg{Errno: r.Errno, Sig: r.Sig, Target: r.Target, Status: r.Status, Comm: r.Comm, HasHandle: r.HasHandle, H: r.H, Data: r.Data}
 }
 
 // state asks process pid for its state letter.
@@ -272,6 +286,7 @@ func (l *Leader) state(pid int) byte {
 // exited records that pid ended with a wait status and tells its parent.
 func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
 	l.sysv.exited(pid)
+	l.keys.exited(pid)
 	l.mu.Lock()
 	e := l.procs[pid]
 	if e == nil || e.Zombie {
@@ -282,18 +297,25 @@ func (l *Leader) exited(pid, status int, times pal.Times, linkClosed bool) {
 	e.link = nil
 	var notify []*procEntry
 	var msgs []*Msg
-	// Orphans go to pid 1, which adopts them (and their exit, if they
-	// have already ended).
-	init := l.procs[1]
+	// Orphans go to the nearest living ancestor that is a child
+	// subreaper (PR_SET_CHILD_SUBREAPER), else to pid 1, which adopts
+	// them (and their exit, if they have already ended).
+	reaper := l.procs[1]
+	for a := l.procs[e.Ppid]; a != nil && a.Pid != 1; a = l.procs[a.Ppid] {
+		if a.subreaper && !a.Zombie {
+			reaper = a
+			break
+		}
+	}
 	for _, c := range l.procs {
 		if c.Ppid != pid {
 			continue
 		}
-		c.Ppid = 1
-		notify = append(notify, c, init)
-		msgs = append(msgs, &Msg{Kind: msgReparent, Pid: c.Pid, Ppid: 1}, &Msg{Kind: msgAdopt, Pid: c.Pid})
+		c.Ppid = reaper.Pid
+		notify = append(notify, c, reaper)
+		msgs = append(msgs, &Msg{Kind: msgReparent, Pid: c.Pid, Ppid: reaper.Pid}, &Msg{Kind: msgAdopt, Pid: c.Pid})
 		if c.Zombie {
-			notify = append(notify, init)
+			notify = append(notify, reaper)
 			msgs = append(msgs, &Msg{Kind: msgChildExit, Pid: c.Pid, Status: c.status, Times: c.times})
 		}
 	}
@@ -448,6 +470,7 @@ func (l *Leader) setSid(pid int) (int, int) {
 }
 
 func (l *Leader) exec(pid int, comm string, argv []string) {
+	l.keys.exec(pid)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e := l.procs[pid]; e != nil {

@@ -86,8 +86,15 @@ type Process struct {
 	Argv, Envv []string
 	Auxv       []uint64
 	StartTime  pal.Timespec
-	Hostname   string
 	BootID     [16]byte
+	// uts are the host and domain names (guarded by mu; uts.go).
+	uts UTS
+	// MembarrierState are the process's membarrier(2) registrations
+	// (Linux's MEMBARRIER_STATE_* bits); execve clears them.
+	MembarrierState atomic.Uint32
+	// SemUndo says the process has a SysV semaphore undo list (it made a
+	// SEM_UNDO operation), for kcmp(KCMP_SYSVSEM).
+	SemUndo atomic.Bool
 
 	// Process attributes set through prctl and personality.
 	PdeathSig  int

@@ -98,6 +98,14 @@ func (p *Process) AllocPid() (int, error) {
 	return r.Pid, nil
 }
 
+// SetSubreaper makes the process a child subreaper or not: orphaned
+// descendants are reparented to it rather than to pid 1.
+func (p *Process) SetSubreaper(on bool) error {
+	p.Subreaper = on
+	_, err := p.call(&Msg{Kind: msgSubreaper, Status: boolToInt(on)})
+	return err
+}
+
 // LastPid reads, and with set changes, the last pid given out
 // (/proc/sys/kernel/ns_last_pid): the next new process gets the first
 // free pid above it.
@@ -564,26 +572,27 @@ func (p *Process) ProcOp(pid, op, a1, a2 int) (int, int, error) {
 }
 
 // FetchFile returns a duplicate of process pid's descriptor fd, for
-// pidfd_getfd: a host handle, its status flags and its path. Only files
-// with a host handle can be fetched.
-func (p *Process) FetchFile(pid, fd int) (pal.Handle, int, string, error) {
+// pidfd_getfd: a host handle, its status flags, its path and the ID of
+// its open file description (vfs.File.ID). Only files with a host handle
+// can be fetched.
+func (p *Process) FetchFile(pid, fd int) (pal.Handle, int, string, uint64, error) {
 	c := p.Creds()
 	m := &Msg{Kind: msgProcOp, Pid: pid, Status: ProcGetFd, Sig: fd, Pgid: c.Uid,
 		Sid: boolToInt(c.Capable(unix.CAP_SYS_PTRACE))}
 	r, err := p.call(m)
 	if r == nil {
-		return pal.NoHandle, 0, "", err
+		return pal.NoHandle, 0, "", 0, err
 	}
 	if r.Errno != 0 {
 		if r.HasHandle {
 			p.Host.StreamClose(r.H)
 		}
-		return pal.NoHandle, 0, "", unix.Errno(r.Errno)
+		return pal.NoHandle, 0, "", 0, unix.Errno(r.Errno)
 	}
 	if !r.HasHandle {
-		return pal.NoHandle, 0, "", unix.EBADF
+		return pal.NoHandle, 0, "", 0, unix.EBADF
 	}
-	return r.H, r.Status, r.Comm, nil
+	return r.H, r.Status, r.Comm, uint64(r.Target), nil
 }
 
 // serveProcOp answers a ProcOp request for this process.
@@ -635,7 +644,7 @@ func (p *Process) serveProcOp(m *Msg) *Msg {
 		if h == pal.NoHandle {
 			return &Msg{Errno: int(unix.EOPNOTSUPP)} // a file the LibOS keeps itself
 		}
-		return &Msg{Status: f.Flags(), Comm: f.Path, HasHandle: true, H: h}
+		return &Msg{Status: f.Flags(), Comm: f.Path, HasHandle: true, H: h, Target: int(f.ID)}
 	case ProcSetNice:
 		if !mayChange {
 			return &Msg{Errno: int(unix.EPERM)}
@@ -645,7 +654,7 @@ func (p *Process) serveProcOp(m *Msg) *Msg {
 		}
 		p.Nice = m.Target
 	default:
-		return &Msg{Errno: int(unix.EINVAL)}
+		return p.serveQuery(m, first) // procquery.go
 	}
 	return &Msg{}
 }

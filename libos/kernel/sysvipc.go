@@ -340,8 +340,9 @@ func (s *sysvIPC) get(q *SysvReq, kind int, key int32, flags int, init func(o *i
 	if e := init(o); e != 0 {
 		return 0, e
 	}
-	s.seq++
+	// As Linux, the first object of a namespace gets sequence 0 (id 0).
 	o.perm.seq = s.seq % 65536
+	s.seq++
 	if want >= 0 {
 		o.perm.seq = want / ipcSeqMult
 	}

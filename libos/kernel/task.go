@@ -32,6 +32,10 @@ type Task struct {
 	AltStack [3]uint64
 	// Policy and Priority are the scheduling policy the guest chose.
 	Policy, Priority int
+	// Sched is the rest of what sched_setattr sets (schedattr.go).
+	Sched SchedParams
+	// io is the thread's I/O context (ioprio.go), nil until it has one.
+	io atomic.Pointer[IOContext]
 	// RestartFn continues a call restart_syscall resumes.
 	RestartFn Handler
 	// Fault describes the fault being delivered as a signal (for the

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/big"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +46,7 @@ func New(p *kernel.Process) *vfs.PseudoFS {
 			return fmt.Sprintf("Linux version %s (gophene) %s\n", info.KernelRelease, info.KernelVersion)
 		}),
 		"loadavg":     text(func() string { return fmt.Sprintf("0.00 0.00 0.00 1/%d %d\n", len(p.Tasks()), p.Pid) }),
-		"filesystems": text(func() string { return "nodev\tproc\nnodev\tdevtmpfs\nnodev\ttmpfs\n\text4\n" }),
+		"filesystems": text(vfs.FilesystemsText),
 		"mounts":      link(func() string { return "self/mounts" }),
 		"sysvipc": vfs.Dir(map[string]*vfs.Node{
 			"msg": text(func() string { return p.SysvTable(0) }),
@@ -56,12 +57,12 @@ func New(p *kernel.Process) *vfs.PseudoFS {
 			"kernel/osrelease":      func() string { return info.KernelRelease },
 			"kernel/ostype":         func() string { return "Linux" },
 			"kernel/version":        func() string { return info.KernelVersion },
-			"kernel/hostname":       func() string { return p.Hostname },
-			"kernel/domainname":     func() string { return "(none)" },
 			"kernel/random/boot_id": func() string { return strings.TrimSpace(uuid(p, "boot")) },
 			"kernel/random/uuid":    func() string { return strings.TrimSpace(uuid(p, "")) },
 		}),
 	})
+	addUTSFiles(root.Children["sys"], p)
+	addKeyFiles(root, p)
 	root.Children[pid] = processDir(p)
 	// The guest's other processes, from the leader's process table: what
 	// it knows of them (ids, state, command line), enough for ps.
@@ -248,9 +249,24 @@ func fdDir(p *kernel.Process, links bool) *vfs.Node {
 			}
 			flags := f.Flags()
 			return vfs.RegularFile(func() ([]byte, error) {
-				return []byte(fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", flags)), nil
+				s := fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", flags)
+				return []byte(s + fdInfoOf(p, fd)), nil
 			})
 		}}
+}
+
+// fdInfoOf is what the file open as fd adds to its fdinfo (an inotify
+// instance: its watches), if it says.
+func fdInfoOf(p *kernel.Process, fd int) string {
+	f, err := p.FDs.Get(fd)
+	if err != nil {
+		return ""
+	}
+	defer f.DecRef()
+	if fi, ok := f.Impl.(interface{ FdInfo() string }); ok {
+		return fi.FdInfo()
+	}
+	return ""
 }
 
 // reopen opens the file behind descriptor fd anew, as following the
@@ -477,16 +493,18 @@ func mounts(p *kernel.Process) string {
 
 func mountinfo(p *kernel.Process) string {
 	var b strings.Builder
-	for i, m := range p.NS.Mounts() {
-		parent := 1
-		if i == 0 {
-			parent = 0
+	for _, m := range p.NS.Mounts() {
+		parent := m.ID // the root's parent is itself, as Linux shows it
+		if m.Path != "/" {
+			if pm, _ := p.NS.Lookup(path.Dir(m.Path)); pm != nil {
+				parent = pm.ID
+			}
 		}
 		opts := "rw"
 		if m.ReadOnly {
 			opts = "ro"
 		}
-		fmt.Fprintf(&b, "%d %d 0:%d / %s %s,relatime - %s %s %s\n", i+1, parent, i+1, m.Path, opts, m.Type, m.Source, opts)
+		fmt.Fprintf(&b, "%d %d 0:%d / %s %s,relatime - %s %s %s\n", m.ID, parent, m.ID, m.Path, opts, m.Type, m.Source, opts)
 	}
 	return b.String()
 }

@@ -19,6 +19,16 @@ type sysctl struct {
 	check func(v string) (string, error)
 }
 
+// hostSysctls are the sysctls whose default is the host's own setting
+// (def if the host cannot tell): limits the host enforces. inotify
+// instances are the host's, so are their limits; a value written is
+// read back but does not change the host's.
+var hostSysctls = map[string]bool{
+	"fs/inotify/max_user_watches":   true,
+	"fs/inotify/max_user_instances": true,
+	"fs/inotify/max_queued_events":  true,
+}
+
 // intRange accepts one integer in [lo, hi], as proc_dointvec_minmax.
 func intRange(lo, hi int64) func(string) (string, error) {
 	return func(v string) (string, error) {
@@ -158,7 +168,15 @@ func sysctlTree(p *kernel.Process, dynamic map[string]func() string) *vfs.Node {
 	for path, e := range sysctls {
 		d, name := dirFor(path)
 		key := "sys/" + path
-		read := func() ([]byte, error) { return []byte(p.Tunables.Get(key, e.def) + "\n"), nil }
+		read := func() ([]byte, error) {
+			def := e.def
+			if hostSysctls[path] {
+				if v, err := p.Host.SysctlGet(path); err == nil {
+					def = v
+				}
+			}
+			return []byte(p.Tunables.Get(key, def) + "\n"), nil
+		}
 		if e.check == nil {
 			d.Children[name] = vfs.RegularFile(read)
 			continue

@@ -27,6 +27,7 @@ const (
 	cloneChildCleartid = 0x00200000
 	cloneDetached      = 0x00400000
 	cloneChildSettid   = 0x01000000
+	cloneIO            = 0x80000000
 	cloneNamespaces    = 0x7e020080 | cloneNewns // NEWCGROUP, UTS, IPC, USER, PID, NET, TIME
 )
 
@@ -95,6 +96,14 @@ func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {
 	case f&cloneNamespaces != 0:
 		return 0, unix.EPERM
 	}
+	if err := t.CheckSchedFork(); err != nil {
+		return 0, err // a SCHED_DEADLINE thread
+	}
+	if f&cloneSysvsem != 0 {
+		// Sharing the SysV undo list gives the process one, as
+		// Linux's copy_semundo does (kcmp KCMP_SYSVSEM sees it).
+		t.P.SemUndo.Store(true)
+	}
 	if f&cloneThread == 0 {
 		// A new process. CLONE_VM without CLONE_THREAD (posix_spawn,
 		// vfork) gets a copy of the memory, like fork.
@@ -118,7 +127,8 @@ func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {
 		}
 		n.SetSigMask(mask)
 		n.Name = t.Name
-		n.Policy, n.Priority = t.Policy, t.Priority
+		t.InheritThread(n, f&cloneIO != 0)
+		t.KeysNewThread(n)
 		tid := uint32(n.Tid)
 		// Both ids are written before the child runs, as Linux does: the
 		// child may look at them at once.

@@ -6,6 +6,7 @@ package sys
 
 import (
 	"encoding/binary"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -115,16 +116,56 @@ func Fchdir(t *kernel.Task, a kernel.Args) (uintptr, error) {
 
 // Chroot implements chroot(2) for the one root there is: "/" itself, which
 // is what programs that drop into a chroot of "/" expect.
+//
+// The process's mount table is re-rooted at the directory (see
+// vfs.Namespace.Chroot); children inherit it. A current directory inside
+// the new root keeps its place; one outside it becomes the new root, where
+// Linux would leave it outside.
 func Chroot(t *kernel.Task, a kernel.Args) (uintptr, error) {
-	if c := t.P.Creds(); !c.Capable(unix.CAP_SYS_CHROOT) {
-		return 0, unix.EPERM
-	}
 	loc, _, err := resolveAt(t, atFDCWD, a[0], 0)
 	if err != nil {
 		return 0, err
 	}
-	if loc.Path != "/" {
+	var st pal.Stat
+	if err := t.P.NS.Stat(loc, &st); err != nil {
+		return 0, err
+	}
+	if !vfs.IsDir(st.Mode) {
+		return 0, unix.ENOTDIR
+	}
+	c := t.P.Creds()
+	if !permitted(t, &st, 1) {
+		return 0, unix.EACCES
+	}
+	if !c.Capable(unix.CAP_SYS_CHROOT) {
 		return 0, unix.EPERM
+	}
+	if loc.Path == "/" {
+		return 0, nil
+	}
+	root := &vfs.Mount{Type: loc.Mount.Type, Source: loc.Mount.Source, ReadOnly: loc.Mount.ReadOnly}
+	switch fs := loc.Mount.FS.(type) {
+	case *vfs.HostFS:
+		h, err := t.P.Host.FileOpen(fs.RootHandle(), loc.Rel, unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return 0, mapErr(err)
+		}
+		root.FS = vfs.NewHostFSFromHandle(t.P.Host, h)
+	default:
+		if loc.Rel != "" {
+			return 0, unix.EINVAL // inside a pseudo file system: only its root
+		}
+		root.FS, root.CoverAttrs = loc.Mount.FS, loc.Mount.CoverAttrs
+	}
+	t.P.NS.Chroot(loc.Path, root)
+	cwd := t.P.Cwd()
+	switch {
+	case cwd == loc.Path:
+		t.P.SetCwd("/")
+	case strings.HasPrefix(cwd, loc.Path+"/"):
+		t.P.SetCwd(strings.TrimPrefix(cwd, loc.Path))
+	default:
+		t.P.SetCwd("/")
 	}
 	return 0, nil
 }

@@ -7,6 +7,8 @@ package sys
 // other exactly as on Linux.
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -136,8 +138,77 @@ func TimerfdGettime(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	return 0, putItimerspec(t, a[1], &cur)
 }
 
-// epollFile is an epoll instance.
-type epollFile struct{ *vfs.HostFile }
+// epollFile is an epoll instance; regs remembers what the guest
+// registered in it, for kcmp(KCMP_EPOLL_TFD).
+type epollFile struct {
+	*vfs.HostFile
+	regs *epollRegs
+}
+
+// epollRegs are the files registered in an epoll instance by this
+// process, each with the descriptor it was added under. Registrations
+// inherited from a parent are not known (the host holds them).
+type epollRegs struct {
+	mu   sync.Mutex
+	list []epollReg
+}
+
+type epollReg struct {
+	fd int
+	f  *vfs.File // no reference is held: Released says it was closed
+}
+
+// update records a successful epoll_ctl: an ADD or a DEL of f under fd.
+func (r *epollRegs) update(op, fd int, f *vfs.File) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prune()
+	for i, e := range r.list {
+		if e.fd == fd && e.f == f {
+			if op == unix.EPOLL_CTL_DEL {
+				r.list = append(r.list[:i], r.list[i+1:]...)
+			}
+			return
+		}
+	}
+	if op == unix.EPOLL_CTL_ADD {
+		r.list = append(r.list, epollReg{fd, f})
+	}
+}
+
+// prune drops the files closed since (their registration ends with them).
+func (r *epollRegs) prune() {
+	live := r.list[:0]
+	for _, e := range r.list {
+		if !e.f.Released() {
+			live = append(live, e)
+		}
+	}
+	r.list = live
+}
+
+// target is the file registered under fd, the toff-th of them in the order
+// of their IDs (Linux orders them by address).
+func (r *epollRegs) target(fd, toff int) (uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prune()
+	var ids []uint64
+	for _, e := range r.list {
+		if e.fd == fd {
+			ids = append(ids, e.f.ID)
+		}
+	}
+	if toff >= len(ids) {
+		return 0, unix.ENOENT
+	}
+	slices.Sort(ids)
+	return ids[toff], nil
+}
+
+func newEpollFile(host pal.Host, h pal.Handle) epollFile {
+	return epollFile{vfs.NewHostFile(host, h), &epollRegs{}}
+}
 
 // EpollCreate1 implements epoll_create1(2).
 func EpollCreate1(t *kernel.Task, a kernel.Args) (uintptr, error) {
@@ -148,7 +219,7 @@ func EpollCreate1(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, mapErr(err)
 	}
-	f := vfs.NewFile(epollFile{vfs.NewHostFile(t.P.Host, h)}, unix.O_RDWR, "anon_inode:[eventpoll]", nil)
+	f := vfs.NewFile(newEpollFile(t.P.Host, h), unix.O_RDWR, "anon_inode:[eventpoll]", nil)
 	fd, err := t.P.FDs.Install(f, 0, a[0]&unix.EPOLL_CLOEXEC != 0)
 	if err != nil {
 		f.DecRef()
@@ -211,7 +282,11 @@ func EpollCtl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	for i := 0; i < 8; i++ {
 		data |= uint64(ev[4+i]) << (8 * i)
 	}
-	return 0, mapErr(t.P.Host.PollSetControl(ep.Impl.Handle(), op, h, events, data))
+	if err := t.P.Host.PollSetControl(ep.Impl.Handle(), op, h, events, data); err != nil {
+		return 0, mapErr(err)
+	}
+	ep.Impl.(epollFile).regs.update(op, int(int32(a[2])), f)
+	return 0, nil
 }
 
 // epollWait waits for events; timeout in nanoseconds (< 0: forever).
@@ -281,7 +356,19 @@ func EpollPwait2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 }
 
 func init() {
+	kernel.EpollTargetID = func(p *kernel.Process, efd, tfd, toff int) (uint64, error) {
+		f, err := p.FDs.Get(efd)
+		if err != nil {
+			return 0, unix.EBADF
+		}
+		defer f.DecRef()
+		ep, ok := f.Impl.(epollFile)
+		if !ok {
+			return 0, unix.EINVAL
+		}
+		return ep.regs.target(tfd, toff)
+	}
 	vfs.RegisterRestorer("anon_inode:[eventpoll]", func(host pal.Host, h pal.Handle, _ []byte, _ int) (vfs.FileImpl, error) {
-		return epollFile{vfs.NewHostFile(host, h)}, nil
+		return newEpollFile(host, h), nil
 	})
 }

@@ -18,11 +18,12 @@ func Uname(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	info := t.P.Info
 	put := func(dst *[65]byte, s string) { copy(dst[:64], s) }
 	put(&u.Sysname, "Linux")
-	put(&u.Nodename, t.P.Hostname)
+	uts := t.P.UTS()
+	put(&u.Nodename, uts.Hostname)
 	put(&u.Release, info.KernelRelease)
 	put(&u.Version, info.KernelVersion)
 	put(&u.Machine, "x86_64")
-	put(&u.Domainname, "(none)")
+	put(&u.Domainname, uts.Domainname)
 	return boolErr(kernel.CopyOutObj(t, a[0], &u))
 }
 
@@ -166,8 +167,7 @@ func Prctl(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		}
 		return 0, nil
 	case unix.PR_SET_CHILD_SUBREAPER:
-		t.P.Subreaper = a[1] != 0
-		return 0, nil
+		return boolErr(t.P.SetSubreaper(a[1] != 0))
 	case unix.PR_GET_CHILD_SUBREAPER:
 		var v int32
 		if t.P.Subreaper {

@@ -205,11 +205,12 @@ func PidfdGetfd(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			return 0, err
 		}
 	} else {
-		h, flags, path, err := t.P.FetchFile(pid, target)
+		h, flags, path, id, err := t.P.FetchFile(pid, target)
 		if err != nil {
 			return 0, err
 		}
 		f = vfs.NewFile(vfs.NewHostFile(t.P.Host, h), flags, path, nil)
+		f.ID = id // the same open file description (kcmp)
 	}
 	fd, err := t.P.FDs.Install(f, 0, true)
 	if err != nil {

@@ -89,6 +89,8 @@ const (
 	schedBatch    = 3
 	schedIdle     = 5
 	schedDeadline = 6
+	// schedResetOnFork is SCHED_RESET_ON_FORK, or'ed into a policy.
+	schedResetOnFork = 0x40000000
 )
 
 func priorityRange(policy int) (int, int, error) {
@@ -114,9 +116,14 @@ type schedTarget struct {
 func schedOf(t *kernel.Task, pid uintptr) (schedTarget, error) {
 	target, err := taskFor(t, pid)
 	if err == nil {
-		return schedTarget{target.Policy, target.Priority, func(policy, prio int) error {
+		policy := target.Policy
+		if target.Sched.ResetOnFork {
+			policy |= schedResetOnFork
+		}
+		return schedTarget{policy, target.Priority, func(policy, prio int) error {
 			if policy >= 0 {
-				target.Policy = policy
+				target.Policy = policy &^ schedResetOnFork
+				target.Sched.ResetOnFork = policy&schedResetOnFork != 0
 			}
 			target.Priority = prio
 			return nil
@@ -131,6 +138,9 @@ func schedOf(t *kernel.Task, pid uintptr) (schedTarget, error) {
 		return schedTarget{}, err
 	}
 	return schedTarget{policy, prio, func(policy, prio int) error {
+		if policy >= 0 {
+			policy &^= schedResetOnFork // not kept for another process
+		}
 		_, _, err := t.P.ProcOp(id, kernel.ProcSetSched, policy, prio)
 		return err
 	}}, nil
@@ -158,7 +168,7 @@ func SchedSetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	policy := int(int32(a[1])) &^ 0x40000000 // SCHED_RESET_ON_FORK
+	policy := int(int32(a[1])) &^ schedResetOnFork
 	var prio int32
 	if err := kernel.CopyInObj(t, a[2], &prio); err != nil {
 		return 0, err
@@ -170,7 +180,7 @@ func SchedSetscheduler(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if c := t.P.Creds(); (policy == schedFIFO || policy == schedRR) && !c.Capable(unix.CAP_SYS_NICE) {
 		return 0, unix.EPERM
 	}
-	return 0, target.set(policy, int(prio))
+	return 0, target.set(policy|int(int32(a[1]))&schedResetOnFork, int(prio))
 }
 
 // SchedGetparam implements sched_getparam(2).
@@ -199,7 +209,7 @@ func SchedSetparam(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err := kernel.CopyInObj(t, a[1], &prio); err != nil {
 		return 0, err
 	}
-	lo, hi, _ := priorityRange(target.policy)
+	lo, hi, _ := priorityRange(target.policy &^ schedResetOnFork)
 	if int(prio) < lo || int(prio) > hi {
 		return 0, unix.EINVAL
 	}

@@ -5,6 +5,7 @@ package sys
 // objects live in the leader process (kernel/sysvipc.go).
 
 import (
+	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -160,6 +161,15 @@ func doSemop(t *kernel.Task, id, sops, nsops, timeout uintptr) (uintptr, error) 
 	}
 	q := &kernel.SysvReq{Op: kernel.SysvSemop, A: [4]int64{int64(int32(id))}, Data: data}
 	_, err := t.SysV(q, d)
+	if err == nil || err == unix.EAGAIN {
+		// An operation with SEM_UNDO gave the process an undo list
+		// (kcmp KCMP_SYSVSEM).
+		for i := int64(0); i < n; i++ {
+			if binary.LittleEndian.Uint16(data[6*i+4:])&0x1000 != 0 {
+				t.P.SemUndo.Store(true)
+			}
+		}
+	}
 	return 0, err
 }
 

@@ -102,6 +102,18 @@ func TimerCreate(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	default:
 		return 0, unix.EINVAL
 	}
+	if clock == unix.CLOCK_REALTIME_ALARM || clock == unix.CLOCK_BOOTTIME_ALARM {
+		// Alarm timers need the host's real-time clock device (without
+		// one, reading the clock fails: EOPNOTSUPP, as Linux) and
+		// CAP_WAKE_ALARM.
+		var ts pal.Timespec
+		if t.P.Host.ClockGet(clock, &ts) != nil {
+			return 0, unix.EOPNOTSUPP
+		}
+		if c := t.P.Creds(); !c.Capable(unix.CAP_WAKE_ALARM) {
+			return 0, unix.EPERM
+		}
+	}
 	ev := sigevent{Signo: int32(unix.SIGALRM), Notify: kernel.SigevSignal}
 	var target *kernel.Task
 	if a[1] != 0 {

@@ -11,6 +11,7 @@
 package vfs
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -76,6 +77,9 @@ type File struct {
 	refs  atomic.Int32
 	mu    sync.Mutex
 	flags int // O_ACCMODE and the status flags (O_APPEND, O_NONBLOCK, ...)
+	// ID names the open file description across the guest's processes
+	// (kcmp): a forked child's copy keeps it.
+	ID uint64
 	// Path is the absolute guest path the file was opened by.
 	Path string
 	// Mount is where the file lives (nil for pipes and the like).
@@ -109,10 +113,14 @@ func (f *File) SetSig(sig int) {
 
 // NewFile makes an open file description with one reference.
 func NewFile(impl FileImpl, flags int, path string, m *Mount) *File {
-	f := &File{flags: flags, Path: path, Mount: m, Impl: impl}
+	f := &File{flags: flags, Path: path, Mount: m, Impl: impl, ID: rand.Uint64() | 1}
 	f.refs.Store(1)
 	return f
 }
+
+// Released reports whether the last reference was dropped (the file is
+// closed).
+func (f *File) Released() bool { return f.refs.Load() <= 0 }
 
 // IncRef adds a reference (dup, fork).
 func (f *File) IncRef() { f.refs.Add(1) }

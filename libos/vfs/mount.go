@@ -91,6 +91,29 @@ func (ns *Namespace) sortLocked() {
 	sort.SliceStable(ns.mounts, func(i, j int) bool { return len(ns.mounts[i].Path) > len(ns.mounts[j].Path) })
 }
 
+// Chroot makes the directory at dir the root (chroot(2)): root, mounted
+// at "/", stands for dir itself; the mounts on and below dir move up with
+// it, and the others go, so that no path (".." included) leads out.
+func (ns *Namespace) Chroot(dir string, root *Mount) {
+	if dir == "/" {
+		return
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	root.Path = "/"
+	ns.numberLocked(root)
+	kept := []*Mount{root}
+	for _, m := range ns.order {
+		if m.Path == dir || strings.HasPrefix(m.Path, dir+"/") {
+			nm := *m
+			nm.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(m.Path, dir), "/")
+			kept = append(kept, &nm)
+		}
+	}
+	ns.order = kept
+	ns.sortLocked()
+}
+
 // Mounts returns the mounts in the order they were made.
 func (ns *Namespace) Mounts() []*Mount {
 	ns.mu.RLock()

@@ -187,20 +187,52 @@ static void arm(int usec) {
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* alarm_when_asleep has a child send the parent SIGALRM once /proc shows
+ * the parent asleep (in the read that follows), so that however loaded
+ * the machine, the signal comes during the read and not before it. */
+static pid_t alarm_when_asleep(void) {
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", parent);
+	for (int i = 0; i < 5000; i++) {
+		int fd = open(path, O_RDONLY);
+		int n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		char *p = strrchr(buf, ')');
+		if (p && p[2] == 'S')
+			break;
+		usleep(1000);
+	}
+	usleep(20000);
+	kill(parent, SIGALRM);
+	_exit(0);
+}
+
 static void test_restart(void) {
 	pipe(pipefd);
 	char c;
 	on(SIGALRM, alarm_writes, 0);
-	arm(30000);
+	fflush(stdout);
+	pid_t pid = alarm_when_asleep();
 	errno = 0;
 	ssize_t n = read(pipefd[0], &c, 1);
 	printf("read without SA_RESTART: %zd %s\n", n, strerrorname_np(errno));
-	read(pipefd[0], &c, 1); /* drain the handler's byte */
+	waitpid(pid, NULL, 0);
+	/* Drain the handler's byte, never waiting for one. */
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	read(pipefd[0], &c, 1);
+	fcntl(pipefd[0], F_SETFL, 0);
 	on(SIGALRM, alarm_writes, SA_RESTART);
-	arm(30000);
+	fflush(stdout);
+	pid = alarm_when_asleep();
 	errno = 0;
 	n = read(pipefd[0], &c, 1);
 	printf("read with SA_RESTART: %zd %c %s\n", n, c, strerrorname_np(errno));
+	waitpid(pid, NULL, 0);
 }
 
 static volatile sig_atomic_t ticks;

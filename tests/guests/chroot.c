@@ -1,0 +1,119 @@
+/* chroot(2): paths, ".." at the new root, the current directory kept when
+ * it lies inside, a child inheriting the root, and the errors. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *res(long r) {
+	static char buf[64];
+	if (r < 0)
+		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
+	else
+		snprintf(buf, sizeof buf, "%ld", r);
+	return buf;
+}
+
+static void show(const char *path) {
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		printf("  %s: %s\n", path, res(fd));
+		return;
+	}
+	int n = read(fd, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+	printf("  %s: %s", path, buf);
+}
+
+static void put(const char *path, const char *s) {
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	write(fd, s, strlen(s));
+	close(fd);
+}
+
+static void jailed(const char *top) {
+	char p[128];
+	pid_t pid;
+	snprintf(p, sizeof p, "%s/jail/sub", top);
+	chdir(p);
+	snprintf(p, sizeof p, "%s/jail", top);
+	printf("chroot: %s\n", res(chroot(p)));
+	char cwd[256];
+	printf("  getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : res(-1));
+	show("/inside");
+	show("../inside");
+	show("/../../outside");
+	show("/../inside");
+	snprintf(p, sizeof p, "%s/outside", top);
+	show(p);
+	struct stat st;
+	printf("  /proc there: %s\n", res(stat("/proc/self", &st)));
+	pid = fork();
+	if (pid == 0) {
+		printf("  chroot into a dir without search permission as root: %s\n", res(chroot("/noexec")));
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	pid = fork();
+	if (pid == 0) {
+		printf("child:");
+		show("/inside");
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	printf("  chroot(\"/\"): %s, chdir(\"/..\"): %s\n", res(chroot("/")), res(chdir("/..")));
+	printf("  getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : res(-1));
+}
+
+int main(void) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	char top[] = "/tmp/chrootXXXXXX", p[128];
+	mkdtemp(top);
+	chmod(top, 0755);
+	snprintf(p, sizeof p, "%s/outside", top);
+	put(p, "outside\n");
+	snprintf(p, sizeof p, "%s/jail", top);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/jail/sub", top);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/jail/inside", top);
+	put(p, "inside\n");
+	snprintf(p, sizeof p, "%s/jail/noexec", top);
+	mkdir(p, 0600);
+
+	printf("chroot to a file: %s\n", res(chroot(strcat(strcpy(p, top), "/outside"))));
+	printf("chroot to nothing: %s\n", res(chroot("/nonexistent")));
+	pid_t pid = fork();
+	if (pid == 0) {
+		setuid(65534);
+		printf("unprivileged chroot: %s\n", res(chroot(top)));
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+
+	pid = fork();
+	if (pid == 0) {
+		jailed(top); /* the jail's process goes; the parent cleans up */
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	snprintf(p, sizeof p, "%s/jail/inside", top);
+	printf("cleanup: %s", res(unlink(p)));
+	snprintf(p, sizeof p, "%s/jail/sub", top);
+	printf(" %s", res(rmdir(p)));
+	snprintf(p, sizeof p, "%s/jail/noexec", top);
+	printf(" %s", res(rmdir(p)));
+	snprintf(p, sizeof p, "%s/jail", top);
+	printf(" %s", res(rmdir(p)));
+	snprintf(p, sizeof p, "%s/outside", top);
+	printf(" %s", res(unlink(p)));
+	printf(" %s\n", res(rmdir(top)));
+	return 0;
+}
