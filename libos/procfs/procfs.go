@@ -248,8 +248,12 @@ func fdDir(p *kernel.Process, links bool) *vfs.Node {
 				return n
 			}
 			flags := f.Flags()
+			mntID := 0
+			if f.Mount != nil {
+				mntID = f.Mount.ID
+			}
 			return vfs.RegularFile(func() ([]byte, error) {
-				s := fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", flags)
+				s := fmt.Sprintf("pos:\t0\nflags:\t0%o\nmnt_id:\t%d\nino:\t0\n", flags, mntID)
 				return []byte(s + fdInfoOf(p, fd)), nil
 			})
 		}}
@@ -504,7 +508,11 @@ func mountinfo(p *kernel.Process) string {
 		if m.ReadOnly {
 			opts = "ro"
 		}
-		fmt.Fprintf(&b, "%d %d 0:%d / %s %s,relatime - %s %s %s\n", m.ID, parent, m.ID, m.Path, opts, m.Type, m.Source, opts)
+		// The device numbers are those stat reports for the mount's files.
+		var st pal.Stat
+		m.FS.Stat("", &st)
+		fmt.Fprintf(&b, "%d %d %d:%d / %s %s,relatime - %s %s %s\n", m.ID, parent, unix.Major(st.Dev), unix.Minor(st.Dev),
+			m.Path, opts, m.Type, m.Source, opts)
 	}
 	return b.String()
 }
