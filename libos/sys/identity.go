@@ -187,6 +187,9 @@ func Setfsuid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
 	old := c.Fsuid
 	id := int(uint32(a[0]))
+	if id == 0xffffffff {
+		return uintptr(old), nil // (uid_t)-1 is no id: a query
+	}
 	if c.Capable(unix.CAP_SETUID) || id == c.Uid || id == c.Euid || id == c.Suid || id == c.Fsuid {
 		c.Fsuid = id
 		c.FixCapsForFsuid(old)
@@ -200,6 +203,9 @@ func Setfsgid(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	c := t.P.Creds()
 	old := c.Fsgid
 	id := int(uint32(a[0]))
+	if id == 0xffffffff {
+		return uintptr(old), nil // (gid_t)-1 is no id: a query
+	}
 	if c.Capable(unix.CAP_SETGID) || id == c.Gid || id == c.Egid || id == c.Sgid || id == c.Fsgid {
 		c.Fsgid = id
 		t.P.SetCreds(c)

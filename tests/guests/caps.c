@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <sys/fsuid.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -120,6 +121,10 @@ int main(void) {
 	}
 	waitpid(pid, NULL, 0);
 	sysctls();
+	/* setfsuid/setfsgid return the old id; -1 only asks. */
+	int fu1 = setfsuid(65534), fu2 = setfsuid(-1), fu3 = setfsuid(0), fu4 = setfsuid(-1);
+	int fg1 = setfsgid(65534), fg2 = setfsgid(-1), fg3 = setfsgid(0), fg4 = setfsgid(-1);
+	printf("setfsuid: %d %d %d %d, setfsgid: %d %d %d %d\n", fu1, fu2, fu3, fu4, fg1, fg2, fg3, fg4);
 	prctl(PR_SET_KEEPCAPS, 1);
 	printf("keepcaps now: %d\n", prctl(PR_GET_KEEPCAPS));
 	setresuid(1000, 1000, 1000);
