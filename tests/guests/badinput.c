@@ -11,14 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *res(long r) {
-	static char buf[64];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
-	else
-		snprintf(buf, sizeof buf, "%ld", r);
-	return buf;
-}
+#include "result.h"
 
 static volatile int chld;
 static void on_chld(int sig) { chld++; }

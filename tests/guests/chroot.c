@@ -10,14 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *res(long r) {
-	static char buf[64];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
-	else
-		snprintf(buf, sizeof buf, "%ld", r);
-	return buf;
-}
+#include "result.h"
 
 static void show(const char *path) {
 	char buf[64] = "";

@@ -12,14 +12,7 @@
 #include <sys/msg.h>
 #include <sys/shm.h>
 
-static const char *res(long r) {
-	static char buf[64];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
-	else
-		snprintf(buf, sizeof buf, "%ld", r);
-	return buf;
-}
+#include "result.h"
 
 static void show(const char *name) {
 	char path[128], buf[128] = "";

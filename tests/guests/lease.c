@@ -14,14 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *res(long r) {
-	static char buf[64];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
-	else
-		snprintf(buf, sizeof buf, "%ld", r);
-	return buf;
-}
+#include "result.h"
 
 static const char *lname(int t) { return t == F_RDLCK ? "F_RDLCK" : t == F_WRLCK ? "F_WRLCK" : t == F_UNLCK ? "F_UNLCK" : "?"; }
 

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "result.h"
+
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK O_NONBLOCK
 #endif
@@ -25,15 +27,6 @@ static int pidfd_send_signal(int fd, int sig, siginfo_t *info, unsigned flags) {
 	return syscall(SYS_pidfd_send_signal, fd, sig, info, flags);
 }
 static int pidfd_getfd(int fd, int target, unsigned flags) { return syscall(SYS_pidfd_getfd, fd, target, flags); }
-
-static const char *res(long r) {
-	static char buf[64];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "-1 %s", strerrorname_np(errno));
-	else
-		snprintf(buf, sizeof buf, "%ld", r);
-	return buf;
-}
 
 static int readable(int fd, int ms) {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
