@@ -159,6 +159,10 @@ type Host interface {
 	// EventCreate makes an event counter stream (Linux eventfd semantics:
 	// 8-byte reads and writes; flags EFD_NONBLOCK, EFD_SEMAPHORE).
 	EventCreate(initval uint32, flags int) (Handle, error)
+	// EventSignal adds one to the event counter stream h as the kernel
+	// itself does (Linux's eventfd_signal, for AIO completions): it never
+	// blocks, and the count stops at 2^64-1, where poll reports POLLERR.
+	EventSignal(h Handle) error
 	// TimerCreate makes a timer stream on clock (Linux timerfd semantics:
 	// reads return the 8-byte expiry count; flags TFD_NONBLOCK).
 	TimerCreate(clock int32, flags int) (Handle, error)

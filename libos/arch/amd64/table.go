@@ -308,6 +308,12 @@ var calls = [...]kernel.Syscall{
 	unix.SYS_MEMBARRIER:             {Fn: sys.Membarrier, Support: partial, Args: "dxd", Note: "no RSEQ commands (no rseq)"},
 	unix.SYS_PROCESS_VM_READV:       {Fn: sys.ProcessVMReadv, Support: partial, Args: "dxuxux", Note: "another process's threads other than its first cannot be named"},
 	unix.SYS_PROCESS_VM_WRITEV:      {Fn: sys.ProcessVMWritev, Support: partial, Args: "dxuxux", Note: "another process's threads other than its first cannot be named"},
+	unix.SYS_IO_SETUP:               {Fn: sys.IoSetup, Support: partial, Args: "ux", Note: "the ring carries no events (its header sends libaio to io_getevents); a CLONE_VM child does not share the contexts"},
+	unix.SYS_IO_DESTROY:             {Fn: sys.IoDestroy, Support: full, Args: "x"},
+	unix.SYS_IO_SUBMIT:              {Fn: sys.IoSubmit, Support: partial, Args: "xdx", Note: "reads, writes and syncs are done when submitted, polls wait in the background; no RWF_ATOMIC"},
+	unix.SYS_IO_CANCEL:              {Fn: sys.IoCancel, Support: full, Args: "xxx"},
+	unix.SYS_IO_GETEVENTS:           {Fn: sys.IoGetevents, Support: full, Args: "xddxx"},
+	unix.SYS_IO_PGETEVENTS:          {Fn: sys.IoPgetevents, Support: full, Args: "xddxxx"},
 }
 
 // Table builds the x86-64 system-call table.
