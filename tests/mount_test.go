@@ -52,3 +52,22 @@ func TestChroot(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// mount(8) and umount(8) run from a shell: a change one process makes is
+// seen by the others of its mount namespace (the shell, its next
+// children); unshare -m keeps one's own changes to itself. Natively the
+// script runs in a mount namespace of its own.
+func TestMountFromShell(t *testing.T) {
+	script := `d=$(mktemp -d /tmp/mountshXXXXXX); mkdir $d/a $d/b
+mount -t tmpfs none $d/a && echo hi > $d/a/f && cat $d/a/f
+mount --bind $d/a $d/b && cat $d/b/f
+mount -o remount,ro,bind $d/b; (echo x > $d/b/g) 2>&1 | sed 's/.*: //'
+grep " $d/" /proc/self/mounts | cut -d' ' -f3 | sort
+umount $d/b; umount $d/a; ls -A $d/a | wc -l
+unshare -m sh -c "mount -t tmpfs x $d/a; ls -A $d/a | wc -l; touch $d/a/private"; ls -A $d/a | wc -l
+rmdir $d/a $d/b $d`
+	r := sameAsNative(t, "unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script)
+	if r.Stdout != "hi\nhi\nRead-only file system\ntmpfs\ntmpfs\n0\n0\n0\n" {
+		t.Errorf("unexpected: %v", r)
+	}
+}

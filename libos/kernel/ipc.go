@@ -37,17 +37,19 @@ const (
 	msgJobState // the sender stopped or continued
 	msgGetFg
 	msgSetFg
-	msgHostPid   // the sender runs as this host process (Pid)
-	msgGuestPid  // which guest process runs as host process Pid?
-	msgSysV      // a SysV IPC call (Data: SysvReq; the reply's Data: SysvResp)
-	msgSysVWait  // answer once the SysV IPC state moves past generation Status
-	msgSysVCount // a semaphore waiter starts (Status 1) or stops (-1) waiting
-	msgState     // process → leader: what state is process Pid in? leader → process: yours?
-	msgProcOp    // a scheduling request for process Pid (ProcOp), passed on by the leader
-	msgWatch     // tell the sender when process Pid ends (reply Status 1: it has)
-	msgLastPid   // the last pid given out (reply Pid); Status >= 0 sets it
-	msgSubreaper // the sender is (Status 1) or is not a child subreaper
-	msgKeys      // a key-management call (Data: KeyReq; the reply's Data: KeyResp)
+	msgHostPid     // the sender runs as this host process (Pid)
+	msgGuestPid    // which guest process runs as host process Pid?
+	msgSysV        // a SysV IPC call (Data: SysvReq; the reply's Data: SysvResp)
+	msgSysVWait    // answer once the SysV IPC state moves past generation Status
+	msgSysVCount   // a semaphore waiter starts (Status 1) or stops (-1) waiting
+	msgState       // process → leader: what state is process Pid in? leader → process: yours?
+	msgProcOp      // a scheduling request for process Pid (ProcOp), passed on by the leader
+	msgWatch       // tell the sender when process Pid ends (reply Status 1: it has)
+	msgLastPid     // the last pid given out (reply Pid); Status >= 0 sets it
+	msgSubreaper   // the sender is (Status 1) or is not a child subreaper
+	msgMountNS     // the sender leaves its mount namespace for one of its own
+	msgMountChange // a change to a mount table, for the sender's mount namespace (MountChange); leader → process: apply it
+	msgKeys        // a key-management call (Data: KeyReq; the reply's Data: KeyResp)
 	// leader → process
 	msgSignal
 	msgChildExit
@@ -219,7 +221,11 @@ func (l *Link) start(m *Msg) (chan *Msg, error) {
 	m.ID = l.id
 	l.wait[m.ID] = ch
 	l.mu.Unlock()
-	if err := l.send(m); err != nil {
+	send := l.send
+	if m.HasHandle { // a request carrying a handle (a mount's root)
+		send = func(m *Msg) error { return l.sendHandle(m, m.H) }
+	}
+	if err := send(m); err != nil {
 		l.mu.Lock()
 		delete(l.wait, m.ID)
 		l.mu.Unlock()

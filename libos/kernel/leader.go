@@ -20,8 +20,10 @@ type Leader struct {
 	procs   map[int]*procEntry
 	fg      int // the terminal's foreground process group
 
-	sysv *sysvIPC  // the guest's SysV IPC objects
-	keys *keyStore // the guest's keys and keyrings (keys.go)
+	sysv *sysvIPC // the guest's SysV IPC objects
+	// lastMountNS is the last mount namespace number given.
+	lastMountNS int
+	keys        *keyStore // the guest's keys and keyrings (keys.go)
 }
 
 type procEntry struct {
@@ -37,6 +39,8 @@ type procEntry struct {
 	// subreaper: orphans of its descendants come to it
 	// (PR_SET_CHILD_SUBREAPER).
 	subreaper bool
+	// mountNS numbers its mount namespace (mountns.go).
+	mountNS int
 }
 
 // NewLeader makes the leader for p, which becomes pid 1.
@@ -60,6 +64,7 @@ func (l *Leader) allocPid(parent int) int {
 	e := &procEntry{ProcInfo: ProcInfo{Pid: pid, Ppid: parent}}
 	if pe != nil {
 		e.Pgid, e.Sid, e.Comm, e.Argv = pe.Pgid, pe.Sid, pe.Comm, pe.Argv
+		e.mountNS = pe.mountNS
 	}
 	l.procs[pid] = e
 	return pid
@@ -86,6 +91,15 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.attach(m.Pid, hd, m.HostPid)
 	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
 		l.sysvRequest(link, m)
+	case m.Kind == msgMountChange:
+		// Waits for the other members' answers: off this link's reader.
+		go func() {
+			l.shareMount(pid, m)
+			link.reply(m, &Msg{})
+			if m.HasHandle {
+				l.host.StreamClose(m.H)
+			}
+		}()
 	case m.Kind == msgKill || m.Kind == msgState || m.Kind == msgProcOp:
 		// These wait for another process's answer, which comes on that
 		// process's link: this link's serve must go on reading meanwhile,
@@ -154,6 +168,13 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r = l.procOp(m)
 	case msgKeys:
 		r = l.keysRequest(pid, m)
+	case msgMountNS:
+		l.mu.Lock()
+		l.lastMountNS++
+		if e := l.procs[pid]; e != nil {
+			e.mountNS = l.lastMountNS
+		}
+		l.mu.Unlock()
 	case msgSubreaper:
 		l.mu.Lock()
 		if e := l.procs[pid]; e != nil {

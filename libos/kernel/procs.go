@@ -57,6 +57,11 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.link.reply(m, p.serveProcOp(m))
 			return
 		}
+		if m.Kind == msgMountChange {
+			p.applyMountChange(m, m.H)
+			p.link.reply(m, &Msg{})
+			return
+		}
 		if m.Kind == msgSignal && m.ID != 0 {
 			p.link.reply(m, &Msg{Errno: int(p.receiveSignal(m))})
 			return

@@ -158,6 +158,8 @@ func Chroot(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		root.FS, root.CoverAttrs = loc.Mount.FS, loc.Mount.CoverAttrs
 	}
 	t.P.NS.Chroot(loc.Path, root)
+	// Its table no longer matches the others': changes are its own now.
+	t.P.LeaveMountNamespace()
 	cwd := t.P.Cwd()
 	switch {
 	case cwd == loc.Path:

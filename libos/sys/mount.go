@@ -1,9 +1,11 @@
 package sys
 
-// Implementation of mount and umount2 inside the guest's own mount table.
-// Each guest process has its table (copied at fork; no propagation
-// between processes, so MS_SHARED, MS_SLAVE and MS_PRIVATE change
-// nothing). What can be mounted:
+// Implementation of mount and umount2. Each guest process has its mount
+// table (copied at fork); a change is passed on to the other processes of
+// its mount namespace before the call returns (kernel.ShareMountChange),
+// except binds of a pseudo file system's root, which stay the caller's.
+// Propagation types (MS_SHARED, MS_SLAVE, MS_PRIVATE) change nothing.
+// What can be mounted:
 //   - tmpfs: a fresh host directory private to the instance, in memory
 //     where the host allows (pal.FileTempRoot); size= is accepted and not
 //     enforced;
@@ -64,7 +66,7 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			return 0, unix.EINVAL
 		}
 		m.ReadOnly = flags&msRdonly != 0
-		return 0, nil
+		return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountReadOnly, Path: m.Path, ReadOnly: m.ReadOnly})
 	case flags&msBind != 0:
 		return 0, bindMount(t, a[0], target, flags)
 	case flags&msMove != 0:
@@ -83,7 +85,7 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		moved := *m
 		moved.Path = target.Path
 		ns.Push(&moved)
-		return 0, nil
+		return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountMove, Path: src.Path, NewPath: target.Path})
 	case flags&msPropag != 0:
 		// Propagation types: every process's table is its own already.
 		if mountAt(ns, target) == nil {
@@ -126,7 +128,8 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			return 0, err
 		}
 		ns.Push(&vfs.Mount{Path: target.Path, FS: fs, Type: "tmpfs", Source: source, ReadOnly: flags&msRdonly != 0})
-		return 0, nil
+		return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountPush, Path: target.Path, Type: "tmpfs",
+			Source: source, ReadOnly: flags&msRdonly != 0, H: h})
 	}
 	return 0, unix.ENODEV
 }
@@ -204,7 +207,11 @@ func bindMount(t *kernel.Task, sourceAddr uintptr, target vfs.Location, flags ui
 	m := &vfs.Mount{Path: target.Path, FS: fs, Type: src.Mount.Type, Source: src.Mount.Source,
 		ReadOnly: flags&msRdonly != 0, CoverAttrs: src.Mount.CoverAttrs && src.Rel == ""}
 	t.P.NS.Push(m)
-	return nil
+	if hfs, ok := fs.(*vfs.HostFS); ok {
+		return t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountPush, Path: m.Path, Type: m.Type,
+			Source: m.Source, ReadOnly: m.ReadOnly, H: hfs.RootHandle()})
+	}
+	return nil // a pseudo file system's root: this process's table only
 }
 
 // mountAt returns the mount whose root loc is, or nil.
@@ -248,7 +255,7 @@ func Umount2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, unix.EBUSY
 	}
 	t.P.NS.Remove(m.Path)
-	return 0, nil
+	return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountRemove, Path: m.Path})
 }
 
 // mountBusy reports whether the process uses mount m: an open file on it,

@@ -197,7 +197,7 @@ var calls = [...]kernel.Syscall{
 	unix.SYS_FSYNC:                  {Fn: sys.Fsync, Support: full, Args: "f"},
 	unix.SYS_FDATASYNC:              {Fn: sys.Fdatasync, Support: full, Args: "f"},
 	unix.SYS_SYNC:                   {Fn: sys.Sync, Support: full, Args: ""},
-	unix.SYS_MOUNT:                  {Fn: sys.Mount, Support: partial, Args: "ppsxp", Note: "tmpfs, bind mounts of host directories and of pseudo file systems' roots, remount, move; no disk file systems (no block devices); each process's table is its own (no propagation)"},
+	unix.SYS_MOUNT:                  {Fn: sys.Mount, Support: partial, Args: "ppsxp", Note: "tmpfs, bind mounts of host directories and of pseudo file systems' roots (those stay the caller's), remount, move, shared by the processes of a mount namespace; no disk file systems (no block devices); propagation types change nothing"},
 	unix.SYS_UMOUNT2:                {Fn: sys.Umount2, Support: full, Args: "px"},
 	unix.SYS_SYNCFS:                 {Fn: sys.Syncfs, Support: full, Args: "f"},
 	unix.SYS_SYNC_FILE_RANGE:        {Fn: sys.SyncFileRange, Support: partial, Args: "fddx", Note: "flushes like fdatasync"},
