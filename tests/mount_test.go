@@ -71,3 +71,14 @@ rmdir $d/a $d/b $d`
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// hostname(1) run from a shell renames the host for the shell and its
+// other children, within the UTS namespace only.
+func TestHostnameFromShell(t *testing.T) {
+	script := `hostname renamed.example; hostname; sh -c hostname; cat /proc/sys/kernel/hostname
+unshare -u sh -c "hostname inner; hostname"; hostname`
+	r := sameAsNative(t, "unshare", "--uts", "/bin/sh", "-c", script)
+	if r.Stdout != "renamed.example\nrenamed.example\nrenamed.example\ninner\nrenamed.example\n" {
+		t.Errorf("unexpected: %v", r)
+	}
+}

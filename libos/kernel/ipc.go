@@ -49,6 +49,8 @@ const (
 	msgSubreaper   // the sender is (Status 1) or is not a child subreaper
 	msgMountNS     // the sender leaves its mount namespace for one of its own
 	msgMountChange // a change to a mount table, for the sender's mount namespace (MountChange); leader → process: apply it
+	msgUTSNS       // the sender leaves its UTS namespace for one of its own
+	msgUTSChange   // new host and domain names (Comm, Argv[0]) for the sender's UTS namespace; leader → process: take them
 	msgKeys        // a key-management call (Data: KeyReq; the reply's Data: KeyResp)
 	// leader → process
 	msgSignal

@@ -21,9 +21,9 @@ type Leader struct {
 	fg      int // the terminal's foreground process group
 
 	sysv *sysvIPC // the guest's SysV IPC objects
-	// lastMountNS is the last mount namespace number given.
-	lastMountNS int
-	keys        *keyStore // the guest's keys and keyrings (keys.go)
+	// lastNS is the last namespace number given (mount, UTS).
+	lastNS int
+	keys   *keyStore // the guest's keys and keyrings (keys.go)
 }
 
 type procEntry struct {
@@ -39,8 +39,8 @@ type procEntry struct {
 	// subreaper: orphans of its descendants come to it
 	// (PR_SET_CHILD_SUBREAPER).
 	subreaper bool
-	// mountNS numbers its mount namespace (mountns.go).
-	mountNS int
+	// mountNS and utsNS number its mount and UTS namespaces (mountns.go).
+	mountNS, utsNS int
 }
 
 // NewLeader makes the leader for p, which becomes pid 1.
@@ -64,7 +64,7 @@ func (l *Leader) allocPid(parent int) int {
 	e := &procEntry{ProcInfo: ProcInfo{Pid: pid, Ppid: parent}}
 	if pe != nil {
 		e.Pgid, e.Sid, e.Comm, e.Argv = pe.Pgid, pe.Sid, pe.Comm, pe.Argv
-		e.mountNS = pe.mountNS
+		e.mountNS, e.utsNS = pe.mountNS, pe.utsNS
 	}
 	l.procs[pid] = e
 	return pid
@@ -91,6 +91,11 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.attach(m.Pid, hd, m.HostPid)
 	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
 		l.sysvRequest(link, m)
+	case m.Kind == msgUTSChange:
+		go func() {
+			l.share(pid, m, func(e *procEntry) int { return e.utsNS })
+			link.reply(m, &Msg{})
+		}()
 	case m.Kind == msgMountChange:
 		// Waits for the other members' answers: off this link's reader.
 		go func() {
@@ -168,11 +173,15 @@ func (l *Leader) request(pid int, m *Msg) *Msg {
 		r = l.procOp(m)
 	case msgKeys:
 		r = l.keysRequest(pid, m)
-	case msgMountNS:
+	case msgMountNS, msgUTSNS:
 		l.mu.Lock()
-		l.lastMountNS++
+		l.lastNS++
 		if e := l.procs[pid]; e != nil {
-			e.mountNS = l.lastMountNS
+			if m.Kind == msgMountNS {
+				e.mountNS = l.lastNS
+			} else {
+				e.utsNS = l.lastNS
+			}
 		}
 		l.mu.Unlock()
 	case msgSubreaper:

@@ -1,12 +1,14 @@
 package kernel
 
-// Mount namespaces shared between processes. Each guest process has its
+// Mount and UTS namespaces shared between processes. Each guest process has its
 // own mount table (vfs.Namespace, copied at fork), but, as on Linux, a
 // mount or umount made by one process is seen by every process of its
 // mount namespace: the leader numbers the namespaces (a child is in its
 // parent's; unshare(CLONE_NEWNS) and chroot give a process one of its
 // own) and passes each change on to the other members, which apply it to
-// their tables before the call that made it returns.
+// their tables before the call that made it returns. Host and domain
+// names (sethostname, setdomainname) are shared the same way within a UTS
+// namespace.
 
 import (
 	"time"
@@ -89,14 +91,21 @@ func (p *Process) applyMountChange(m *Msg, h pal.Handle) {
 // shareMount passes a change of process from on to the other processes
 // of its mount namespace and waits for each to have applied it.
 func (l *Leader) shareMount(from int, m *Msg) {
+	l.share(from, m, func(e *procEntry) int { return e.mountNS })
+}
+
+// share passes message m of process from on to the other processes whose
+// namespace (ns) is from's, and waits for each to have acted on it (two
+// seconds at most for one that does not answer).
+func (l *Leader) share(from int, m *Msg, ns func(*procEntry) int) {
 	l.mu.Lock()
-	ns := 0
+	mine := 0
 	if e := l.procs[from]; e != nil {
-		ns = e.mountNS
+		mine = ns(e)
 	}
 	var to []*procEntry
 	for _, e := range l.procs {
-		if e.Pid != from && !e.Zombie && e.mountNS == ns {
+		if e.Pid != from && !e.Zombie && ns(e) == mine {
 			to = append(to, e)
 		}
 	}
@@ -105,12 +114,7 @@ func (l *Leader) shareMount(from int, m *Msg) {
 		fwd := *m
 		fwd.ID = 0
 		if e.Pid == 1 {
-			h := pal.NoHandle
-			if fwd.HasHandle {
-				// pid 1 keeps a handle of its own.
-				h = l.local.dupHandle(fwd.H)
-			}
-			l.local.applyMountChange(&fwd, h)
+			l.local.applyShared(&fwd)
 			continue
 		}
 		l.mu.Lock()
@@ -128,6 +132,40 @@ func (l *Leader) shareMount(from int, m *Msg) {
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// applyShared acts on a shared change in pid 1, the leader's own process.
+func (p *Process) applyShared(m *Msg) {
+	switch m.Kind {
+	case msgMountChange:
+		h := pal.NoHandle
+		if m.HasHandle {
+			h = p.dupHandle(m.H) // pid 1 keeps a handle of its own
+		}
+		p.applyMountChange(m, h)
+	case msgUTSChange:
+		p.SetUTS(UTS{Hostname: m.Comm, Domainname: m.Argv[0]})
+	}
+}
+
+// shareUTS passes the process's new host and domain names on to the other
+// processes of its UTS namespace.
+func (p *Process) shareUTS() error {
+	u := p.UTS()
+	m := &Msg{Kind: msgUTSChange, Comm: u.Hostname, Argv: []string{u.Domainname}}
+	if p.leader != nil {
+		p.leader.share(p.Pid, m, func(e *procEntry) int { return e.utsNS })
+		return nil
+	}
+	_, err := p.link.call(m)
+	return err
+}
+
+// LeaveUTSNamespace gives the process a UTS namespace of its own
+// (unshare(CLONE_NEWUTS)): its names are no longer shared.
+func (p *Process) LeaveUTSNamespace() error {
+	_, err := p.call(&Msg{Kind: msgUTSNS})
+	return err
 }
 
 // dupHandle makes a handle of the process's own for the object h names,

@@ -62,6 +62,11 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.link.reply(m, &Msg{})
 			return
 		}
+		if m.Kind == msgUTSChange {
+			p.SetUTS(UTS{Hostname: m.Comm, Domainname: m.Argv[0]})
+			p.link.reply(m, &Msg{})
+			return
+		}
 		if m.Kind == msgSignal && m.ID != 0 {
 			p.link.reply(m, &Msg{Errno: int(p.receiveSignal(m))})
 			return

@@ -3,8 +3,8 @@ package kernel
 // UTS are the names uname(2) reports that a guest may change: the host
 // name (sethostname, /proc/sys/kernel/hostname) and the NIS domain name
 // (setdomainname, /proc/sys/kernel/domainname). Each holds at most
-// UTSNameMax bytes. They belong to the process and are inherited at fork,
-// as a UTS namespace of its own would be.
+// UTSNameMax bytes. Each process keeps them, inherited at fork; a change
+// is shared with the processes of its UTS namespace (mountns.go).
 type UTS struct {
 	Hostname, Domainname string
 }
@@ -26,16 +26,20 @@ func (p *Process) SetUTS(u UTS) {
 	p.uts = u
 }
 
-// SetHostname changes the host name.
-func (p *Process) SetHostname(name string) {
+// SetHostname changes the host name, for every process of the UTS
+// namespace.
+func (p *Process) SetHostname(name string) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.uts.Hostname = name
+	p.mu.Unlock()
+	return p.shareUTS()
 }
 
-// SetDomainname changes the domain name.
-func (p *Process) SetDomainname(name string) {
+// SetDomainname changes the domain name, for every process of the UTS
+// namespace.
+func (p *Process) SetDomainname(name string) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.uts.Domainname = name
+	p.mu.Unlock()
+	return p.shareUTS()
 }

@@ -18,7 +18,7 @@ func addUTSFiles(sys *vfs.Node, p *kernel.Process) {
 		dir = vfs.Dir(map[string]*vfs.Node{})
 		sys.Children["kernel"] = dir
 	}
-	file := func(get func(kernel.UTS) string, set func(string)) *vfs.Node {
+	file := func(get func(kernel.UTS) string, set func(string) error) *vfs.Node {
 		return vfs.WritableFile(func() ([]byte, error) {
 			s := get(p.UTS())
 			if i := strings.IndexByte(s, 0); i >= 0 {
@@ -30,8 +30,7 @@ func addUTSFiles(sys *vfs.Node, p *kernel.Process) {
 			if i := strings.IndexAny(s, "\x00\n"); i >= 0 {
 				s = s[:i]
 			}
-			set(s[:min(len(s), kernel.UTSNameMax)])
-			return nil
+			return set(s[:min(len(s), kernel.UTSNameMax)])
 		})
 	}
 	dir.Children["hostname"] = file(func(u kernel.UTS) string { return u.Hostname }, p.SetHostname)

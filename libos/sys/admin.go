@@ -25,15 +25,14 @@ func utsName(t *kernel.Task, addr, length uintptr) (string, error) {
 	return string(buf), nil
 }
 
-// Sethostname implements sethostname(2): the process's host name changes
-// (uname, /proc/sys/kernel/hostname), and its future children inherit it.
+// Sethostname implements sethostname(2): the host name changes (uname,
+// /proc/sys/kernel/hostname) for every process of the UTS namespace.
 func Sethostname(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	name, err := utsName(t, a[0], a[1])
 	if err != nil {
 		return 0, err
 	}
-	t.P.SetHostname(name)
-	return 0, nil
+	return 0, t.P.SetHostname(name)
 }
 
 // Setdomainname implements setdomainname(2), as Sethostname.
@@ -42,8 +41,7 @@ func Setdomainname(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.P.SetDomainname(name)
-	return 0, nil
+	return 0, t.P.SetDomainname(name)
 }
 
 // Vhangup implements vhangup(2): it needs CAP_SYS_TTY_CONFIG. The host's

@@ -1,9 +1,8 @@
 package sys
 
 // Implementation of unshare and setns. Each guest process has a mount
-// table and host name of its own (copied at fork); unsharing the mount
-// namespace stops its mount changes being shared with the other
-// processes, and the UTS namespace is honoured as it stands; the namespaces the LibOS cannot give a process of its own
+// table and host name of its own (copied at fork); unsharing the mount or
+// UTS namespace stops its changes being shared with the other processes; the namespaces the LibOS cannot give a process of its own
 // (IPC, PID, network, user, cgroup, time) are refused with EINVAL.
 
 import (
@@ -36,10 +35,17 @@ func Unshare(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if c := t.P.Creds(); flags&(unix.CLONE_NEWNS|unix.CLONE_NEWUTS) != 0 && !c.Capable(unix.CAP_SYS_ADMIN) {
 		return 0, unix.EPERM
 	}
+	// The mount table and names are the process's already; from now on
+	// its changes are not shared with the others (kernel/mountns.go).
 	if flags&unix.CLONE_NEWNS != 0 {
-		// The mount table is the process's already; from now on its
-		// changes are not shared with the others (kernel/mountns.go).
-		return 0, t.P.LeaveMountNamespace()
+		if err := t.P.LeaveMountNamespace(); err != nil {
+			return 0, err
+		}
+	}
+	if flags&unix.CLONE_NEWUTS != 0 {
+		if err := t.P.LeaveUTSNamespace(); err != nil {
+			return 0, err
+		}
 	}
 	return 0, nil
 }
