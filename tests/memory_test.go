@@ -30,3 +30,12 @@ func TestIOCornerCases(t *testing.T) {
 		t.Errorf("unexpected: %v", r)
 	}
 }
+
+// MAP_GROWSDOWN: an access below the area grows it, one into the guard
+// gap above another mapping is a SIGSEGV (tests/guests/growsdown.c).
+func TestGrowsDown(t *testing.T) {
+	r := sameAsNative(t, guest(t, "growsdown", testenv.Dynamic))
+	if !strings.Contains(r.Stdout, "plain access below grew it: 1") || !strings.Contains(r.Stdout, "killed by SEGV") {
+		t.Errorf("unexpected: %v", r)
+	}
+}

@@ -200,6 +200,9 @@ func (t *Task) unsupported(nr uint64) {
 func (t *Task) fault(ev pal.Event) {
 	p := t.P
 	sig := int(ev.Signo)
+	if sig == int(unix.SIGSEGV) && p.MM.GrowDown(uintptr(ev.Addr)) {
+		return // a MAP_GROWSDOWN stack grew: the access runs again
+	}
 	p.Log.Debugf("tid %d: signal %d (code %d) at rip %#x, address %#x", t.Tid, sig, ev.Code, t.CPU.Rip, ev.Addr)
 	p.sigMu.Lock()
 	if t.sigMask&SigBit(sig) != 0 || p.actions[sig].Handler == SigIgn {

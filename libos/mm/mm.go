@@ -488,6 +488,42 @@ func (m *MM) Populate(addr, length uintptr) {
 	}
 }
 
+// stackGuardGap is Linux's stack_guard_gap: a MAP_GROWSDOWN area does
+// not grow closer than this to the area below it.
+const stackGuardGap = 256 * PageSize
+
+// GrowDown extends the MAP_GROWSDOWN area just above addr down to addr's
+// page, as Linux does when an access faults below such an area, and
+// reports whether it did. It keeps stackGuardGap free below the area and
+// stays in the guest window; private anonymous areas only.
+func (m *MM) GrowDown(addr uintptr) bool {
+	addr &^= PageSize - 1
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := m.find(addr)
+	for i < len(m.areas) && m.areas[i].End <= addr {
+		i++
+	}
+	if i == len(m.areas) {
+		return false
+	}
+	a := m.areas[i]
+	if a.Start <= addr || a.Flags&GrowsDown == 0 || a.Flags&(Shared|LibOS) != 0 || a.Backing != nil {
+		return false
+	}
+	if i > 0 && m.areas[i-1].End+stackGuardGap > addr {
+		return false
+	}
+	if addr < stackGuardGap || !m.inWindow(addr, a.Start) {
+		return false
+	}
+	if m.host.MemoryAlloc(addr, a.Start-addr, a.Prot) != nil {
+		return false
+	}
+	m.areas[i].Start = addr
+	return true
+}
+
 // HasLocked reports whether any area in [addr, addr+length) is locked.
 func (m *MM) HasLocked(addr, length uintptr) bool {
 	end := PageAlign(addr + length)
