@@ -21,6 +21,8 @@ const (
 	cloneParent        = 0x00008000
 	cloneThread        = 0x00010000
 	cloneNewns         = 0x00020000
+	cloneNewuser       = 0x10000000
+	cloneFs            = 0x00000200
 	cloneSysvsem       = 0x00040000
 	cloneSettls        = 0x00080000
 	cloneParentSettid  = 0x00100000
@@ -93,8 +95,18 @@ func doClone(t *kernel.Task, c cloneArgs) (uintptr, error) {
 		f&cloneSighand != 0 && f&cloneVM == 0,
 		f&cloneThread != 0 && f&clonePidfd != 0:
 		return 0, unix.EINVAL
+	case f&(cloneNewns|cloneNewuser) != 0 && f&cloneFs != 0:
+		return 0, unix.EINVAL // a new mount or user namespace with a shared fs context
 	case f&cloneNamespaces != 0:
 		return 0, unix.EPERM
+	}
+	if f&clonePidfd != 0 {
+		// Where the pidfd goes must be writable before there is a child
+		// (Linux fails the whole clone, and no child runs).
+		var zero int32
+		if err := kernel.CopyOutObj(t, uintptr(c.pidfd), &zero); err != nil {
+			return 0, err
+		}
 	}
 	if err := t.CheckSchedFork(); err != nil {
 		return 0, err // a SCHED_DEADLINE thread

@@ -72,8 +72,9 @@ int main(void) {
 		_exit(0);
 	}
 	write(go[1], "x", 1);
-	printf("child ended: readable %d\n", readable(fa, 10000));
-	waitpid(b, NULL, 0);
+	int ended = readable(fa, 10000);
+	waitpid(b, NULL, 0); /* the grandchild prints first */
+	printf("child ended: readable %d\n", ended);
 	memset(&si, 0, sizeof si);
 	int r = -1;
 	for (int i = 0; i < 100 && r != 0; i++)
@@ -150,6 +151,13 @@ int main(void) {
 	printf("CLONE_PIDFD: got fd %d, readable in time %d\n", cfd >= 0, readable(cfd, 10000));
 	waitpid(e, &st, 0);
 	printf("CLONE_PIDFD|CLONE_PARENT_SETTID: %s\n", res(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &cfd, 0, 0)));
+	/* An unwritable pidfd address fails the clone: no child runs. */
+	e = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, (void *)8, 0, 0);
+	if (e == 0)
+		_exit(9);
+	printf("CLONE_PIDFD to a bad address: %s", res(e));
+	printf(", children left: %s\n", res(wait(NULL)));
+	printf("CLONE_NEWNS|CLONE_FS: %s\n", res(syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0)));
 
 	/* kill between users. */
 	pid_t parent = getpid();
