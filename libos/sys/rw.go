@@ -50,7 +50,7 @@ func guestBuf(t *kernel.Task, addr, n uintptr, write bool) ([]byte, error) {
 func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	f, err := readFile(t, a[0])
 	if err != nil {
-		return 0, positionedErr(t, a[0], int64(a[3]), err)
+		return 0, err
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], true)
@@ -72,7 +72,7 @@ func Read(t *kernel.Task, a kernel.Args) (uintptr, error) {
 func Write(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	f, err := writeFile(t, a[0])
 	if err != nil {
-		return 0, positionedErr(t, a[0], int64(a[3]), err)
+		return 0, err
 	}
 	defer f.DecRef()
 	buf, err := guestBuf(t, a[1], a[2], false)

@@ -37,6 +37,8 @@ int main(int argc, char **argv) {
 	printf("preadv on the write end: %s\n", res(preadv(p[1], &v, 1, 0)));
 	printf("pwrite on the read end: %s\n", res(pwrite(p[0], buf, 1, 0)));
 	printf("writev on the read end: %s\n", res(writev(p[0], &v, 1)));
+	printf("write on the read end: %s", res(write(p[0], "x", 1)));
+	printf(", read on the write end: %s\n", res(read(p[1], buf, 1)));
 	printf("sync_file_range on a pipe: %s", res(sync_file_range(p[0], 0, 1, SYNC_FILE_RANGE_WRITE)));
 	printf(", on a file %s\n", res(sync_file_range(fd, 0, 1, SYNC_FILE_RANGE_WRITE)));
 
