@@ -200,7 +200,7 @@ func (t *Task) unsupported(nr uint64) {
 func (t *Task) fault(ev pal.Event) {
 	p := t.P
 	sig := int(ev.Signo)
-	if sig == int(unix.SIGSEGV) && p.MM.GrowDown(uintptr(ev.Addr)) {
+	if sig == int(unix.SIGSEGV) && p.MM.GrowDown(uintptr(ev.Addr), uintptr(min(p.Rlimit(unix.RLIMIT_STACK).Cur, 1<<62))) {
 		return // a MAP_GROWSDOWN stack grew: the access runs again
 	}
 	p.Log.Debugf("tid %d: signal %d (code %d) at rip %#x, address %#x", t.Tid, sig, ev.Code, t.CPU.Rip, ev.Addr)

@@ -494,9 +494,10 @@ const stackGuardGap = 256 * PageSize
 
 // GrowDown extends the MAP_GROWSDOWN area just above addr down to addr's
 // page, as Linux does when an access faults below such an area, and
-// reports whether it did. It keeps stackGuardGap free below the area and
-// stays in the guest window; private anonymous areas only.
-func (m *MM) GrowDown(addr uintptr) bool {
+// reports whether it did. The area may not exceed limit bytes
+// (RLIMIT_STACK); it keeps stackGuardGap free below it and stays in the
+// guest window; private anonymous areas only.
+func (m *MM) GrowDown(addr, limit uintptr) bool {
 	addr &^= PageSize - 1
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -509,6 +510,9 @@ func (m *MM) GrowDown(addr uintptr) bool {
 	}
 	a := m.areas[i]
 	if a.Start <= addr || a.Flags&GrowsDown == 0 || a.Flags&(Shared|LibOS) != 0 || a.Backing != nil {
+		return false
+	}
+	if a.End-addr > limit {
 		return false
 	}
 	if i > 0 && m.areas[i-1].End+stackGuardGap > addr {
