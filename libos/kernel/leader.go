@@ -91,15 +91,10 @@ func (l *Leader) handle(pid int, link *Link, m *Msg, hd pal.Handle) {
 		l.attach(m.Pid, hd, m.HostPid)
 	case m.Kind == msgSysV || m.Kind == msgSysVWait || m.Kind == msgSysVCount:
 		l.sysvRequest(link, m)
-	case m.Kind == msgUTSChange:
-		go func() {
-			l.share(pid, m, func(e *procEntry) int { return e.utsNS })
-			link.reply(m, &Msg{})
-		}()
-	case m.Kind == msgMountChange:
+	case m.Kind == msgMountChange || m.Kind == msgUTSChange:
 		// Waits for the other members' answers: off this link's reader.
 		go func() {
-			l.shareMount(pid, m)
+			l.share(pid, m)
 			link.reply(m, &Msg{})
 			if m.HasHandle {
 				l.host.StreamClose(m.H)

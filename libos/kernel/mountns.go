@@ -13,6 +13,8 @@ package kernel
 import (
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"gophene/libos/vfs"
 	"gophene/pal"
 )
@@ -43,8 +45,14 @@ func (p *Process) ShareMountChange(c MountChange) error {
 	if c.Op == MountPush {
 		m.HasHandle, m.H = true, c.H
 	}
+	return p.shareChange(m)
+}
+
+// shareChange sends a change (msgMountChange, msgUTSChange) to the other
+// members of the process's namespace and returns once they have it.
+func (p *Process) shareChange(m *Msg) error {
 	if p.leader != nil {
-		p.leader.shareMount(p.Pid, m)
+		p.leader.share(p.Pid, m)
 		return nil
 	}
 	_, err := p.link.call(m)
@@ -88,16 +96,14 @@ func (p *Process) applyMountChange(m *Msg, h pal.Handle) {
 	}
 }
 
-// shareMount passes a change of process from on to the other processes
-// of its mount namespace and waits for each to have applied it.
-func (l *Leader) shareMount(from int, m *Msg) {
-	l.share(from, m, func(e *procEntry) int { return e.mountNS })
-}
-
-// share passes message m of process from on to the other processes whose
-// namespace (ns) is from's, and waits for each to have acted on it (two
-// seconds at most for one that does not answer).
-func (l *Leader) share(from int, m *Msg, ns func(*procEntry) int) {
+// share passes change m of process from on to the other processes of its
+// namespace (mount or UTS, as m's kind says), and waits for each to have
+// applied it (two seconds at most for one that does not answer).
+func (l *Leader) share(from int, m *Msg) {
+	ns := func(e *procEntry) int { return e.mountNS }
+	if m.Kind == msgUTSChange {
+		ns = func(e *procEntry) int { return e.utsNS }
+	}
 	l.mu.Lock()
 	mine := 0
 	if e := l.procs[from]; e != nil {
@@ -114,7 +120,11 @@ func (l *Leader) share(from int, m *Msg, ns func(*procEntry) int) {
 		fwd := *m
 		fwd.ID = 0
 		if e.Pid == 1 {
-			l.local.applyShared(&fwd)
+			h := pal.NoHandle
+			if fwd.HasHandle {
+				h = l.local.dupHandle(fwd.H) // pid 1 keeps a handle of its own
+			}
+			l.local.applyShared(&fwd, h)
 			continue
 		}
 		l.mu.Lock()
@@ -134,14 +144,11 @@ func (l *Leader) share(from int, m *Msg, ns func(*procEntry) int) {
 	}
 }
 
-// applyShared acts on a shared change in pid 1, the leader's own process.
-func (p *Process) applyShared(m *Msg) {
+// applyShared applies a change another process made; h is the process's
+// own handle of a new mount's root.
+func (p *Process) applyShared(m *Msg, h pal.Handle) {
 	switch m.Kind {
 	case msgMountChange:
-		h := pal.NoHandle
-		if m.HasHandle {
-			h = p.dupHandle(m.H) // pid 1 keeps a handle of its own
-		}
 		p.applyMountChange(m, h)
 	case msgUTSChange:
 		p.SetUTS(UTS{Hostname: m.Comm, Domainname: m.Argv[0]})
@@ -152,13 +159,7 @@ func (p *Process) applyShared(m *Msg) {
 // processes of its UTS namespace.
 func (p *Process) shareUTS() error {
 	u := p.UTS()
-	m := &Msg{Kind: msgUTSChange, Comm: u.Hostname, Argv: []string{u.Domainname}}
-	if p.leader != nil {
-		p.leader.share(p.Pid, m, func(e *procEntry) int { return e.utsNS })
-		return nil
-	}
-	_, err := p.link.call(m)
-	return err
+	return p.shareChange(&Msg{Kind: msgUTSChange, Comm: u.Hostname, Argv: []string{u.Domainname}})
 }
 
 // LeaveUTSNamespace gives the process a UTS namespace of its own
@@ -171,7 +172,7 @@ func (p *Process) LeaveUTSNamespace() error {
 // dupHandle makes a handle of the process's own for the object h names,
 // by reopening it (a mount root, opened with O_PATH).
 func (p *Process) dupHandle(h pal.Handle) pal.Handle {
-	nh, err := p.Host.FileOpen(h, "", 0x200000, 0) // O_PATH
+	nh, err := p.Host.FileOpen(h, "", unix.O_PATH, 0)
 	if err != nil {
 		return pal.NoHandle
 	}

@@ -57,13 +57,8 @@ func (p *Process) ConnectLeader(h pal.Handle) {
 			p.link.reply(m, p.serveProcOp(m))
 			return
 		}
-		if m.Kind == msgMountChange {
-			p.applyMountChange(m, m.H)
-			p.link.reply(m, &Msg{})
-			return
-		}
-		if m.Kind == msgUTSChange {
-			p.SetUTS(UTS{Hostname: m.Comm, Domainname: m.Argv[0]})
+		if m.Kind == msgMountChange || m.Kind == msgUTSChange {
+			p.applyShared(m, m.H)
 			p.link.reply(m, &Msg{})
 			return
 		}

@@ -12,25 +12,6 @@
 
 #include "result.h"
 
-static void show(const char *path) {
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		printf("  %s: %s\n", path, res(fd));
-		return;
-	}
-	int n = read(fd, buf, sizeof buf - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(fd);
-	printf("  %s: %s", path, buf);
-}
-
-static void put(const char *path, const char *s) {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	write(fd, s, strlen(s));
-	close(fd);
-}
-
 static void jailed(const char *top) {
 	char p[128];
 	pid_t pid;
@@ -40,12 +21,12 @@ static void jailed(const char *top) {
 	printf("chroot: %s\n", res(chroot(p)));
 	char cwd[256];
 	printf("  getcwd: %s\n", getcwd(cwd, sizeof cwd) ? cwd : res(-1));
-	show("/inside");
-	show("../inside");
-	show("/../../outside");
-	show("/../inside");
+	show_file("/inside");
+	show_file("../inside");
+	show_file("/../../outside");
+	show_file("/../inside");
 	snprintf(p, sizeof p, "%s/outside", top);
-	show(p);
+	show_file(p);
 	struct stat st;
 	printf("  /proc there: %s\n", res(stat("/proc/self", &st)));
 	pid = fork();
@@ -57,7 +38,7 @@ static void jailed(const char *top) {
 	pid = fork();
 	if (pid == 0) {
 		printf("child:");
-		show("/inside");
+		show_file("/inside");
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
@@ -71,13 +52,13 @@ int main(void) {
 	mkdtemp(top);
 	chmod(top, 0755);
 	snprintf(p, sizeof p, "%s/outside", top);
-	put(p, "outside\n");
+	put_file(p, "outside\n");
 	snprintf(p, sizeof p, "%s/jail", top);
 	mkdir(p, 0755);
 	snprintf(p, sizeof p, "%s/jail/sub", top);
 	mkdir(p, 0755);
 	snprintf(p, sizeof p, "%s/jail/inside", top);
-	put(p, "inside\n");
+	put_file(p, "inside\n");
 	snprintf(p, sizeof p, "%s/jail/noexec", top);
 	mkdir(p, 0600);
 

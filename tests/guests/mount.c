@@ -18,29 +18,6 @@
 
 #include "result.h"
 
-static void put(const char *path, const char *s) {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		printf("  write %s: %s\n", path, res(fd));
-		return;
-	}
-	write(fd, s, strlen(s));
-	close(fd);
-}
-
-static void show(const char *path) {
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		printf("  %s: %s\n", path, res(fd));
-		return;
-	}
-	int n = read(fd, buf, sizeof buf - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(fd);
-	printf("  %s: %s", path, buf);
-}
-
 int main(void) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (unshare(CLONE_NEWNS) == 0)
@@ -55,7 +32,7 @@ int main(void) {
 	mkdir(b, 0755);
 	mkdir(c, 0755);
 	snprintf(f, sizeof f, "%s/file", a);
-	put(f, "lower\n");
+	put_file(f, "lower\n");
 
 	printf("tmpfs: %s\n", res(mount("none", a, "tmpfs", 0, "mode=0750,uid=65534,size=1m")));
 	struct stat st;
@@ -63,9 +40,9 @@ int main(void) {
 	struct statfs sf;
 	statfs(a, &sf);
 	printf("  root mode %o uid %d, tmpfs magic %d\n", st.st_mode & 07777, st.st_uid, sf.f_type == 0x01021994);
-	show(f);
-	put(f, "upper\n");
-	show(f);
+	show_file(f);
+	put_file(f, "upper\n");
+	show_file(f);
 	printf("bad option: %s\n", res(mount("none", b, "tmpfs", 0, "bogus=1")));
 	printf("unknown type: %s\n", res(mount("none", b, "nosuchfs", 0, NULL)));
 	printf("target missing: %s\n", res(mount("none", "/nonexistent/x", "tmpfs", 0, NULL)));
@@ -74,22 +51,22 @@ int main(void) {
 	printf("bind a on b: %s\n", res(mount(a, b, NULL, MS_BIND, NULL)));
 	char bf[80];
 	snprintf(bf, sizeof bf, "%s/file", b);
-	show(bf);
+	show_file(bf);
 	printf("remount b read-only: %s\n", res(mount(NULL, b, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)));
-	put(bf, "x");
+	put_file(bf, "x");
 	printf("  a still writable: ");
-	put(f, "upper2\n");
-	show(bf);
+	put_file(f, "upper2\n");
+	show_file(bf);
 	printf("move b to c: %s\n", res(mount(b, c, NULL, MS_MOVE, NULL)));
 	char cf[80];
 	snprintf(cf, sizeof cf, "%s/file", c);
-	show(cf);
+	show_file(cf);
 	printf("umount c: %s\n", res(umount(c)));
 
 	pid_t pid = fork();
 	if (pid == 0) {
 		printf("child sees a's tmpfs:");
-		show(f);
+		show_file(f);
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
@@ -102,7 +79,7 @@ int main(void) {
 	close(fd);
 	printf("umount2 bad flags: %s\n", res(umount2(a, 0x100)));
 	printf("umount a: %s\n", res(umount(a)));
-	show(f);
+	show_file(f);
 	printf("umount a again: %s\n", res(umount(a)));
 	printf("umount a file: %s\n", res(umount(f)));
 
