@@ -55,26 +55,30 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	// A target that is a symbolic link itself (an O_PATH descriptor of
 	// one, reached through /proc/self/fd) cannot be mounted on.
 	var tst pal.Stat
-	if err := t.P.NS.Stat(target, &tst); err == nil && vfs.IsSymlink(tst.Mode) {
+	statErr := t.P.NS.Stat(target, &tst)
+	if statErr == nil && vfs.IsSymlink(tst.Mode) {
 		return 0, unix.ENOENT
 	}
 	ns := t.P.NS
 	switch {
 	case flags&msRemount != 0:
-		m := mountAt(ns, target)
+		m := mountAt(target)
 		if m == nil {
 			return 0, unix.EINVAL
 		}
 		m.ReadOnly = flags&msRdonly != 0
 		return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountReadOnly, Path: m.Path, ReadOnly: m.ReadOnly})
 	case flags&msBind != 0:
-		return 0, bindMount(t, a[0], target, flags)
+		if statErr != nil {
+			return 0, statErr
+		}
+		return 0, bindMount(t, a[0], target, &tst, flags)
 	case flags&msMove != 0:
 		src, _, err := resolveAt(t, atFdcwd, a[0], 0)
 		if err != nil {
 			return 0, err
 		}
-		m := mountAt(ns, src)
+		m := mountAt(src)
 		if m == nil || src.Path == "/" {
 			return 0, unix.EINVAL
 		}
@@ -88,7 +92,7 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 		return 0, t.P.ShareMountChange(kernel.MountChange{Op: kernel.MountMove, Path: src.Path, NewPath: target.Path})
 	case flags&msPropag != 0:
 		// Propagation types: every process's table is its own already.
-		if mountAt(ns, target) == nil {
+		if mountAt(target) == nil {
 			return 0, unix.EINVAL
 		}
 		return 0, nil
@@ -109,11 +113,10 @@ func Mount(t *kernel.Task, a kernel.Args) (uintptr, error) {
 			return 0, err
 		}
 	}
-	var st pal.Stat
-	if err := ns.Stat(target, &st); err != nil {
-		return 0, err
+	if statErr != nil {
+		return 0, statErr
 	}
-	if !vfs.IsDir(st.Mode) {
+	if !vfs.IsDir(tst.Mode) {
 		return 0, unix.ENOTDIR
 	}
 	switch fstype {
@@ -171,17 +174,15 @@ func tmpfsOptions(t *kernel.Task, fs *vfs.HostFS, data string) error {
 	return nil
 }
 
-// bindMount mounts what source names at target (MS_BIND).
-func bindMount(t *kernel.Task, sourceAddr uintptr, target vfs.Location, flags uintptr) error {
+// bindMount mounts what source names at target, which tst describes
+// (MS_BIND).
+func bindMount(t *kernel.Task, sourceAddr uintptr, target vfs.Location, tst *pal.Stat, flags uintptr) error {
 	src, _, err := resolveAt(t, atFdcwd, sourceAddr, 0)
 	if err != nil {
 		return err
 	}
-	var sst, tst pal.Stat
+	var sst pal.Stat
 	if err := t.P.NS.Stat(src, &sst); err != nil {
-		return err
-	}
-	if err := t.P.NS.Stat(target, &tst); err != nil {
 		return err
 	}
 	if vfs.IsDir(sst.Mode) != vfs.IsDir(tst.Mode) {
@@ -215,7 +216,7 @@ func bindMount(t *kernel.Task, sourceAddr uintptr, target vfs.Location, flags ui
 }
 
 // mountAt returns the mount whose root loc is, or nil.
-func mountAt(ns *vfs.Namespace, loc vfs.Location) *vfs.Mount {
+func mountAt(loc vfs.Location) *vfs.Mount {
 	if loc.Rel != "" || loc.Mount.Path != loc.Path {
 		return nil
 	}
@@ -241,7 +242,7 @@ func Umount2(t *kernel.Task, a kernel.Args) (uintptr, error) {
 	if c := t.P.Creds(); !c.Capable(unix.CAP_SYS_ADMIN) {
 		return 0, unix.EPERM
 	}
-	m := mountAt(t.P.NS, loc)
+	m := mountAt(loc)
 	if m == nil {
 		return 0, unix.EINVAL
 	}
